@@ -1,0 +1,46 @@
+"""Exact gates: the paper's elementary constructions as small torch networks.
+
+>>> from deepcheap import gates
+>>> g = gates.product_gate("softplus", order=4)
+>>> g.neurons, g.predicted_error() < 1e-10
+(4, True)
+
+Smooth gates (one stencil construction, :mod:`deepcheap.gates.smooth`): :func:`product_gate`
+(Theorem 1, orders 2 and 4), :func:`square_gate`, :func:`identity_gate`, :func:`monomial_gate`,
+:func:`shallow_product_gate` (2^n neurons, Appendix A). Bits: :func:`bit_product_gate` (Eq. 13).
+ReLU: :func:`yarotsky_square`, :func:`yarotsky_product` (Yarotsky 2017). Every gate is an
+``nn.Sequential`` with ``neurons``, ``synapses``, ``scale``, ``bias``, ``target(x)`` and
+``predicted_error(domain, dtype)``; :func:`max_error` measures it.
+"""
+
+from deepcheap.gates.base import Gate, max_error, sample_box
+from deepcheap.gates.bits import BitProductGate, bit_product_gate
+from deepcheap.gates.relu import YarotskyProduct, YarotskySquare, yarotsky_product, yarotsky_square
+from deepcheap.gates.smooth import (
+    StencilGate,
+    identity_gate,
+    monomial_gate,
+    product_gate,
+    shallow_product_gate,
+    square_gate,
+    stencil_gate,
+)
+
+__all__ = [
+    "BitProductGate",
+    "Gate",
+    "StencilGate",
+    "YarotskyProduct",
+    "YarotskySquare",
+    "bit_product_gate",
+    "identity_gate",
+    "max_error",
+    "monomial_gate",
+    "product_gate",
+    "sample_box",
+    "shallow_product_gate",
+    "square_gate",
+    "stencil_gate",
+    "yarotsky_product",
+    "yarotsky_square",
+]

@@ -1,0 +1,123 @@
+"""The common shape of every gate: a strict MLP (``nn.Sequential``) that knows its own counts,
+its exact target function and its predicted error."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from deepcheap.errors import InvalidArgumentError, check_domain, check_int_range
+from deepcheap.precision import resolve_dtype
+
+
+class Gate(nn.Sequential):
+    """A small exact network mapping ``(N, n_inputs)`` to ``(N,)``.
+
+    Subclasses set ``n_inputs``, ``scale``, ``bias``, ``domain`` and implement
+    :meth:`target` (the exact function, float64) and :meth:`predicted_error`.
+    ``neurons`` counts hidden units; ``synapses`` counts nonzero weights (biases excluded),
+    the paper's N_n and N_s (Eqs. 25-26).
+    """
+
+    n_inputs: int
+    scale: float
+    bias: float
+    domain: tuple[float, float]
+
+    @property
+    def linear_layers(self) -> list[nn.Linear]:
+        return [m for m in self if isinstance(m, nn.Linear)]
+
+    @property
+    def neurons(self) -> int:
+        return sum(layer.out_features for layer in self.linear_layers[:-1])
+
+    @property
+    def synapses(self) -> int:
+        return sum(int(torch.count_nonzero(layer.weight)) for layer in self.linear_layers)
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.linear_layers[0].weight.dtype
+
+    @property
+    def depth(self) -> int:
+        """Number of hidden layers."""
+        return len(self.linear_layers) - 1
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor) or x.shape[-1:] != (self.n_inputs,):
+            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise InvalidArgumentError(
+                f"{type(self).__name__} takes a tensor of shape (N, {self.n_inputs}); got {shape}."
+            )
+        if x.dtype != self.dtype:
+            raise InvalidArgumentError(
+                f"input dtype is {x.dtype} but the gate was built in {self.dtype}; pass "
+                f"x.to({self.dtype}) or build the gate with dtype={x.dtype}."
+            )
+        return super().forward(x).squeeze(-1)
+
+    def target(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def predicted_error(self, domain=None, dtype=None) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def summary(self) -> dict:
+        """Counts and parameters as plain numbers (JSON-ready)."""
+        return {
+            "gate": type(self).__name__,
+            "neurons": self.neurons,
+            "synapses": self.synapses,
+            "depth": self.depth,
+            "scale": self.scale,
+            "bias": self.bias,
+            "predicted_error": self.predicted_error(),
+        }
+
+
+def radius(domain: tuple[float, float]) -> float:
+    lo, hi = domain
+    return max(abs(lo), abs(hi))
+
+
+def sample_box(domain, n_inputs: int, points: int = 16_384, *, dtype=torch.float64,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+    """At least ``points`` points of the box [lo, hi]^n: a regular grid (corners included) when
+    n <= 3, otherwise the 2^n corners plus uniform random points."""
+    lo, hi = check_domain(domain)
+    n = check_int_range("n_inputs", n_inputs, 1)
+    dtype = resolve_dtype(dtype)
+    if n <= 3:
+        per_axis = max(2, math.ceil(points ** (1.0 / n)))
+        axis = torch.linspace(lo, hi, per_axis, dtype=torch.float64)
+        grid = torch.cartesian_prod(*([axis] * n)).reshape(-1, n)
+        return grid.to(dtype)
+    corners = torch.cartesian_prod(*([torch.tensor([lo, hi], dtype=torch.float64)] * n))
+    rand = torch.rand(points, n, dtype=torch.float64, generator=generator) * (hi - lo) + lo
+    return torch.cat([corners, rand]).to(dtype)
+
+
+def max_error(gate: Gate, domain=None, points: int = 16_384, *, generator=None) -> float:
+    """Measured max |gate(x) - target(x)| over :func:`sample_box` (target in float64)."""
+    box = sample_box(domain or gate.domain, gate.n_inputs, points, dtype=gate.dtype, generator=generator)
+    with torch.no_grad():
+        out = gate(box).to(torch.float64)
+    return float((out - gate.target(box.to(torch.float64))).abs().max())
+
+
+def dense(weight, bias=None, *, dtype, device) -> nn.Linear:
+    """An ``nn.Linear`` with the given exact weights (rows = outputs), frozen.
+
+    Constructed networks are exact; call ``.requires_grad_(True)`` on a gate to fine-tune it.
+    """
+    w = torch.as_tensor(weight, dtype=torch.float64)
+    layer = nn.Linear(w.shape[1], w.shape[0], bias=bias is not None, dtype=dtype, device=device)
+    with torch.no_grad():
+        layer.weight.copy_(w.to(dtype))
+        if bias is not None:
+            layer.bias.copy_(torch.as_tensor(bias, dtype=torch.float64).to(dtype))
+    return layer.requires_grad_(False)

@@ -1,0 +1,222 @@
+"""Smooth gates: products, squares, identities and shallow monomials from one stencil construction.
+
+>>> import torch
+>>> from deepcheap.gates import product_gate
+>>> gate = product_gate("softplus")                # the paper's 2-4-1 gate, Theorem 1
+>>> gate.neurons, gate.synapses
+(4, 12)
+>>> x = torch.tensor([[0.3, -0.7]], dtype=torch.float64)
+>>> abs(float(gate(x)) - 0.3 * -0.7) < 1e-8
+True
+
+Every gate here is sum_m a_m sigma(b + lambda t_m . x) with the offsets t_m and read-out weights
+of a finite-difference stencil (:mod:`deepcheap.stencils`): a_m = w_m / (c_p lambda^p (p!/r!) N),
+c_p = sigma^(p)(b)/p!. The first layer's weights are lambda t_m, the read-out weights grow like
+lambda^-p: the price of accuracy is weight size, not neurons (Corollary 1).
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import torch
+
+from deepcheap.activations import Activation, get_activation, require_smooth
+from deepcheap.errors import (
+    InvalidArgumentError,
+    UnsupportedActivationError,
+    check_choice,
+    check_domain,
+    check_finite,
+    check_int_range,
+    check_positive,
+)
+from deepcheap.gates.base import Gate, dense, radius
+from deepcheap.precision import resolve_dtype, search_bias, stencil_error_model
+from deepcheap.stencils import Stencil, central_stencil, forward_stencil
+
+MAX_SHALLOW_INPUTS = 12
+
+
+class StencilGate(Gate):
+    """One hidden layer sigma(b + lambda t_m . x), read out as the monomial x^r.
+
+    Units whose offset is zero output the constant sigma(b); they are folded into the output
+    bias unless ``keep_constant_units`` (the bias-free form of Rolnick & Tegmark).
+    """
+
+    def __init__(self, stencil: Stencil, activation: Activation, bias: float, scale: float, *,
+                 domain, dtype, device=None, keep_constant_units: bool = False, name: str = "gate"):
+        self.stencil = stencil
+        self.activation = activation
+        p = stencil.degree
+        keep = np.ones(stencil.units, dtype=bool) if keep_constant_units else ~stencil.constant_units
+        with mpmath.workdps(50):
+            c_p = activation.taylor(bias, p, exact=True)[p]
+            denominator = float(c_p * mpmath.mpf(scale) ** p * int(stencil.leading_factor.numerator)
+                                / int(stencil.leading_factor.denominator))
+        readout = stencil.weights[keep] / denominator
+        folded = stencil.weights[~keep].sum() / denominator
+        sigma_b = float(activation(torch.tensor(bias, dtype=torch.float64)))
+        first = dense(scale * stencil.offsets[keep], bias * np.ones(int(keep.sum())) if bias else None,
+                      dtype=dtype, device=device)
+        second = dense(readout[None, :], [folded * sigma_b] if (~keep).any() else None,
+                       dtype=dtype, device=device)
+        super().__init__(first, activation.module(), second)
+        self.n_inputs = len(stencil.exponents)
+        self.scale = float(scale)
+        self.bias = float(bias)
+        self.domain = domain
+        self.name = name
+
+    def target(self, x: torch.Tensor) -> torch.Tensor:
+        exps = torch.tensor(self.stencil.exponents, dtype=x.dtype, device=x.device)
+        return torch.prod(x**exps, dim=-1)
+
+    def predicted_error(self, domain=None, dtype=None) -> float:
+        """Truncation (exact series on the box) plus modelled rounding at this gate's scale."""
+        model = stencil_error_model(self.activation, self.stencil, self.bias,
+                                    radius(check_domain(domain or self.domain)), resolve_dtype(dtype or self.dtype))
+        return model.error(self.scale)
+
+    @property
+    def output_weight(self) -> float:
+        """Largest read-out weight magnitude (grows like scale^-p)."""
+        return float(self[2].weight.abs().max())
+
+    def summary(self) -> dict:
+        return {**super().summary(), "activation": self.activation.name, "name": self.name,
+                "output_weight": self.output_weight}
+
+
+def stencil_gate(stencil: Stencil, activation="softplus", *, order: int | None = 2, dtype=None,
+                 scale=None, bias=None, domain=(-1.0, 1.0), device=None,
+                 keep_constant_units: bool = False, name: str = "gate") -> StencilGate:
+    """Build a :class:`StencilGate`, choosing bias and scale for ``dtype`` and ``domain`` unless given."""
+    act = get_activation(activation)
+    dtype = resolve_dtype(dtype)
+    domain = check_domain(domain)
+    R = radius(domain)
+    if bias is None:
+        bias = search_bias(act, stencil, order=order, dtype=dtype, radius=R)
+    else:
+        bias = check_finite("bias", bias)
+        if order == 4:
+            _require_vanishing(act, bias, stencil.degree + 2)
+    model = stencil_error_model(act, stencil, bias, R, dtype)
+    scale = model.best_scale() if scale is None else check_positive("scale", scale)
+    return StencilGate(stencil, act, bias, scale, domain=domain, dtype=dtype, device=device,
+                       keep_constant_units=keep_constant_units, name=name)
+
+
+def _require_vanishing(act: Activation, bias: float, k: int) -> None:
+    d = act.derivatives(bias, k)
+    if abs(d[k]) > 1e-9 * max(1.0, max(abs(v) for v in d)):
+        raise InvalidArgumentError(
+            f"order=4 needs sigma^({k})(bias) = 0, but {act.name} has sigma^({k})({bias:g}) = {d[k]:.3g}; "
+            "omit bias to let deepcheap find such a bias, or use order=2."
+        )
+
+
+def _check_order(order) -> int:
+    return check_choice("order", order, (2, 4))
+
+
+def product_gate(activation="softplus", order: int = 2, dtype=torch.float64, scale=None, *,
+                 bias=None, domain=(-1.0, 1.0), device=None) -> StencilGate:
+    """The 2-4-1 multiplication gate of Theorem 1 (Eq. 11): (N, 2) -> (N,) ~ u v.
+
+    ``order=2``: the paper's gate, error ~ lambda^2 sigma''''/(6 sigma'') u v (u^2 + v^2).
+    ``order=4``: the same 4 neurons at a bias where sigma''''(b) = 0; error ~ lambda^4.
+    ``scale=None`` balances truncation against rounding for ``dtype`` on ``domain``.
+    """
+    act = get_activation(activation)
+    require_smooth(act, "the smooth product gate")
+    return stencil_gate(central_stencil((1, 1)), act, order=_check_order(order), dtype=dtype, scale=scale,
+                        bias=bias, domain=domain, device=device, name=f"product-order{order}")
+
+
+def square_gate(activation="softplus", order: int = 2, dtype=torch.float64, scale=None, *,
+                bias=None, bias_free: bool = False, domain=(-1.0, 1.0), device=None) -> StencilGate:
+    """x^2 from 2 neurons and an output bias: [sigma(b + l x) + sigma(b - l x) - 2 sigma(b)] / (l^2 sigma''(b)).
+
+    ``bias_free=True`` is Rolnick & Tegmark's 3-neuron form with no biases anywhere: the
+    constant sigma(0) comes from a third neuron with zero input weight; it needs sigma''(0) != 0.
+    """
+    act = get_activation(activation)
+    require_smooth(act, "the smooth square gate")
+    order = _check_order(order)
+    if bias_free:
+        if bias not in (None, 0, 0.0):
+            raise InvalidArgumentError("bias_free=True fixes the bias at 0; drop bias= or set bias_free=False.")
+        if act.derivatives(0.0, 2)[2] == 0.0:
+            raise UnsupportedActivationError(
+                f"{act.name} has sigma''(0) = 0, so the bias-free square gate cannot work; "
+                "use bias_free=False (a bias shift) or softplus/exp."
+            )
+        bias = 0.0
+    return stencil_gate(central_stencil((2,)), act, order=order, dtype=dtype, scale=scale, bias=bias,
+                        domain=domain, device=device, keep_constant_units=bias_free,
+                        name="square-bias-free" if bias_free else "square")
+
+
+def identity_gate(activation="softplus", neurons: int = 2, dtype=torch.float64, scale=None, *,
+                  bias=None, domain=(-1.0, 1.0), device=None) -> StencilGate:
+    """Pass-through neurons for strict MLPs: (N, 1) -> (N,) ~ x.
+
+    ``neurons=2``: [sigma(b + l x) - sigma(b - l x)] / (2 l sigma'(b)); exact for softplus at b = 0
+    (softplus(z) - softplus(-z) = z) and for ReLU. ``neurons=1``: [sigma(b + l x) - sigma(b)] / (l sigma'(b)),
+    error O(l) unless sigma''(b) = 0. The bias minimises the full error model.
+    """
+    act = get_activation(activation)
+    neurons = check_choice("neurons", neurons, (1, 2))
+    stencil = central_stencil((1,)) if neurons == 2 else forward_stencil((1,))
+    domain = check_domain(domain)
+    if not act.smooth:  # ReLU: exact while every unit stays on its linear piece
+        bias = 1.0 if bias is None else check_positive("bias", bias)
+        limit = bias / radius(domain)
+        scale = limit if scale is None else check_positive("scale", scale)
+        if scale > limit * (1 + 1e-12):
+            raise InvalidArgumentError(
+                f"a ReLU identity needs scale * radius <= bias ({limit:g} here) to stay linear; lower scale."
+            )
+        return StencilGate(stencil, act, bias, scale, domain=domain, dtype=resolve_dtype(dtype),
+                           device=device, name=f"identity-{neurons}")
+    return stencil_gate(stencil, act, order=None, dtype=dtype, scale=scale, bias=bias, domain=domain,
+                        device=device, name=f"identity-{neurons}")
+
+
+def monomial_gate(exponents, activation="softplus", order: int = 2, dtype=torch.float64, scale=None, *,
+                  bias=None, domain=(-1.0, 1.0), device=None, bias_free: bool = False) -> StencilGate:
+    """x1^r1 ... xn^rn with one hidden layer of prod(r_i + 1) units (Rolnick & Tegmark's m_1 bound).
+
+    Units with a zero offset (all r_i even) output a constant; they become the output bias
+    unless ``bias_free``.
+    """
+    act = get_activation(activation)
+    require_smooth(act, "a shallow monomial gate")
+    stencil = central_stencil(tuple(exponents))
+    units = math.prod(r + 1 for r in stencil.exponents)
+    if units > 2**MAX_SHALLOW_INPUTS:
+        raise InvalidArgumentError(
+            f"a shallow gate for exponents {stencil.exponents} needs {units} neurons; the limit is "
+            f"{2**MAX_SHALLOW_INPUTS}. Use a deep network (deepcheap.compile) instead."
+        )
+    return stencil_gate(stencil, act, order=_check_order(order), dtype=dtype, scale=scale, bias=bias,
+                        domain=domain, device=device, keep_constant_units=bias_free,
+                        name=f"monomial{stencil.exponents}")
+
+
+def shallow_product_gate(n: int, activation="softplus", order: int = 2, dtype=torch.float64, scale=None, *,
+                         bias=None, domain=(-1.0, 1.0), device=None) -> StencilGate:
+    """x1 x2 ... xn with one hidden layer of 2^n neurons: the sign-sum construction of Appendix A,
+
+        P(x) = [2^n n! sigma_n lambda^n]^-1 sum_{s in {+-1}^n} (prod s_i) sigma(b + lambda s . x),
+
+    exact up to O(lambda^2); the paper proves 2^n is also necessary (Taylor sense). n <= 12.
+    """
+    n = check_int_range("n", n, 1, MAX_SHALLOW_INPUTS,
+                        hint=f"2^n neurons grow fast: n = 12 already needs {2**MAX_SHALLOW_INPUTS}.")
+    return monomial_gate((1,) * n, activation, order, dtype, scale, bias=bias, domain=domain, device=device)
