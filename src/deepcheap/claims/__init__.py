@@ -1,0 +1,67 @@
+"""The paper's claims, one module each, in CLAIMS.md order.
+
+>>> from deepcheap.claims import get_claim
+>>> result = get_claim("C03").run("quick", seed=0)
+>>> result.verdict
+'holds'
+"""
+
+from __future__ import annotations
+
+from deepcheap.claims import c02_product_gate, c03_bit_product
+from deepcheap.claims.base import (
+    SCALES,
+    VERDICTS,
+    Check,
+    Claim,
+    ClaimResult,
+    FigureSpec,
+    Panel,
+    Series,
+    Summary,
+    Table,
+    Trial,
+    trial_seed,
+    verdict,
+)
+from deepcheap.errors import InvalidArgumentError
+
+ALL_CLAIMS: tuple[Claim, ...] = tuple(sorted((c02_product_gate.CLAIM, c03_bit_product.CLAIM), key=lambda c: c.id))
+_BY_ID = {c.id: c for c in ALL_CLAIMS}
+
+
+def get_claim(claim_id: str) -> Claim:
+    key = claim_id.strip().upper()
+    if key not in _BY_ID:
+        raise InvalidArgumentError(f"unknown claim {claim_id!r}; available: {', '.join(_BY_ID)}.")
+    return _BY_ID[key]
+
+
+def select_claims(only: str | None) -> list[Claim]:
+    """``None`` -> all claims; ``"C02,C03"`` -> those, in id order."""
+    if not only:
+        return list(ALL_CLAIMS)
+    ids = {part.strip().upper() for part in only.split(",") if part.strip()}
+    if not ids:
+        raise InvalidArgumentError("--only needs claim ids such as C02,C03 (see `deepcheap claims`).")
+    return sorted((get_claim(i) for i in ids), key=lambda c: c.id)
+
+
+__all__ = [
+    "ALL_CLAIMS",
+    "SCALES",
+    "VERDICTS",
+    "Check",
+    "Claim",
+    "ClaimResult",
+    "FigureSpec",
+    "Panel",
+    "Series",
+    "Summary",
+    "Table",
+    "Trial",
+    "get_claim",
+    "select_claims",
+    "trial_seed",
+    "verdict",
+]

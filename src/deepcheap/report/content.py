@@ -1,0 +1,59 @@
+"""What the report says, independent of its format (Markdown and HTML both render this)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from deepcheap.claims import ClaimResult
+from deepcheap.claims.base import _fmt
+
+TITLE = "deepcheap: Why does deep and cheap learning work so well? - reproduction report"
+PAPER = ("H. W. Lin, M. Tegmark, D. Rolnick, \"Why does deep and cheap learning work so well?\", "
+         "J. Stat. Phys. 168, 1223-1247 (2017), arXiv:1608.08225")
+
+
+@dataclass(frozen=True)
+class FigureRef:
+    claim_id: str
+    name: str
+    caption: str
+
+    @property
+    def filename(self) -> str:
+        return f"{self.claim_id}_{self.name}.png"
+
+
+def verdict_counts(results: list[ClaimResult]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.verdict] = counts.get(r.verdict, 0) + 1
+    return counts
+
+
+def summary_rows(results: list[ClaimResult]) -> list[list[str]]:
+    return [[r.claim_id, r.title, r.verdict, r.headline] for r in results]
+
+
+def check_rows(result: ClaimResult) -> list[list[str]]:
+    rows = []
+    for c in result.checks:
+        bounds = " and ".join(b for b in [f">= {_fmt(c.low)}" if c.low is not None else "",
+                                          f"<= {_fmt(c.high)}" if c.high is not None else ""] if b)
+        rows.append([c.name, _fmt(c.value), bounds, c.role, "ok" if c.passed else "FAILED"])
+    return rows
+
+
+def run_lines(manifest: dict) -> list[str]:
+    versions = manifest.get("versions", {})
+    platform = manifest.get("platform", {})
+    return [
+        f"scale: {manifest.get('scale')}, root seed: {manifest.get('seed')}, executor: {manifest.get('executor')}",
+        f"deepcheap {versions.get('deepcheap')} (git {manifest.get('git', 'unknown')}), "
+        f"python {versions.get('python')}, torch {versions.get('torch')}, numpy {versions.get('numpy')}",
+        f"{platform.get('system')} {platform.get('machine')}, {platform.get('cpus')} CPUs; "
+        f"started {manifest.get('started')}, wall time {manifest.get('wall_seconds', 0):.1f} s",
+    ]
+
+
+def figure_refs(result: ClaimResult) -> list[FigureRef]:
+    return [FigureRef(result.claim_id, f.name, f.caption) for f in result.figures]

@@ -1,0 +1,41 @@
+"""report.md: the same content as the HTML report, figures linked from figures/."""
+
+from __future__ import annotations
+
+from deepcheap.claims import ClaimResult
+from deepcheap.report.content import PAPER, TITLE, check_rows, figure_refs, run_lines, summary_rows, verdict_counts
+
+
+def _table(columns: list[str], rows: list[list]) -> list[str]:
+    def cell(value) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(map(cell, columns)) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return lines
+
+
+def render_markdown(results: list[ClaimResult], manifest: dict, figure_dir: str = "figures") -> str:
+    counts = verdict_counts(results)
+    out = [f"# {TITLE}", "", f"Paper: {PAPER}.", ""]
+    out += [f"- {line}" for line in run_lines(manifest)]
+    out += ["", "## Summary", "",
+            ", ".join(f"{n} {v}" for v, n in counts.items()) + f" ({len(results)} claims).", ""]
+    out += _table(["claim", "title", "verdict", "headline"], summary_rows(results))
+    for r in results:
+        out += ["", f"## {r.claim_id}: {r.title}", "", f"*Paper: {r.section}.* {r.statement}", "",
+                f"**Verdict: {r.verdict}.** {r.headline}", ""]
+        for text in r.failures:
+            out.append(f"- Fails: {text}")
+        for text in r.caveats:
+            out.append(f"- Caveat: {text}")
+        out += ["", "Checks (thresholds are in the claim module):", ""]
+        out += _table(["check", "measured", "threshold", "role", "status"], check_rows(r))
+        for table in r.tables:
+            out += ["", f"**{table.title}**", "", *_table(table.columns, table.rows)]
+        for ref in figure_refs(r):
+            out += ["", f"![{ref.caption}]({figure_dir}/{ref.filename})", "", f"*{ref.caption}*"]
+        for note in r.notes:
+            out += ["", note]
+        out += ["", f"<sub>{r.trials} trials, {r.seconds:.1f} s of compute.</sub>"]
+    return "\n".join(out) + "\n"
