@@ -1,0 +1,67 @@
+"""`deepcheap gate product|square|bit`: build one exact gate, count it, measure it."""
+
+from __future__ import annotations
+
+import torch
+import typer
+from rich.table import Table
+
+from deepcheap.claims.c03_bit_product import all_bits
+from deepcheap.cli._common import console, fmt, handle_errors, parse_domain, print_json
+from deepcheap.errors import check_choice, check_int_range
+from deepcheap.gates import bit_product_gate, max_error, product_gate, square_gate
+from deepcheap.precision import dtype_name, resolve_dtype
+
+KINDS = ("product", "square", "bit")
+
+
+@handle_errors
+def gate(
+    kind: str = typer.Argument(..., help="product (2-4-1, Theorem 1), square, or bit (Eq. 13)."),
+    activation: str = typer.Option(None, help="Activation (default softplus; sigmoid for bit)."),
+    order: int = typer.Option(2, help="2: the paper's gate; 4: bias at a zero of sigma'''' (still 4 neurons)."),
+    dtype: str = typer.Option("float64", help="float64 or float32."),
+    scale: float = typer.Option(None, help="Fix lambda (or beta for bit); default: chosen for dtype and domain."),
+    domain: str = typer.Option("-1,1", help="Input box LO,HI for scale choice and measurement (--domain=-2,2)."),
+    bits: int = typer.Option(2, "--bits", "-k", help="Number of bits multiplied (bit gate)."),
+    error: float = typer.Option(1e-6, help="Requested worst-case error of the bit gate (sets beta)."),
+    points: int = typer.Option(16384, help="Number of points at which the error is measured (>= 10000)."),
+    json: bool = typer.Option(False, "--json", help="Print one JSON object and nothing else."),
+) -> None:
+    """Build a gate and report neurons, synapses, scale, bias, predicted and measured max |error|."""
+    kind = check_choice("gate kind", kind.lower(), KINDS)
+    dt = resolve_dtype(dtype)
+    lo_hi = parse_domain(domain)
+    check_int_range("--points", points, 10_000, 10_000_000, hint="(the error is measured on at least 10,000 points)")
+    if kind == "bit":
+        check_int_range("--bits", bits, 1, 20, hint="(all 2^k inputs are checked)")
+        g = bit_product_gate(bits, error, beta=scale, activation=activation or "sigmoid", dtype=dt)
+        x = all_bits(bits).to(dt)
+        with torch.no_grad():
+            measured = float((g(x).double() - x.double().prod(dim=1)).abs().max())
+        measured_on = f"all {len(x)} inputs in {{0,1}}^{bits}"
+    else:
+        build = product_gate if kind == "product" else square_gate
+        g = build(activation or "softplus", order, dt, scale, domain=lo_hi)
+        measured = max_error(g, lo_hi, points)
+        measured_on = f"{points} points of [{lo_hi[0]:g}, {lo_hi[1]:g}]^{g.n_inputs}"
+    payload = {
+        "gate": kind,
+        "activation": g.activation.name,
+        "order": order if kind != "bit" else None,
+        "dtype": dtype_name(dt),
+        "neurons": g.neurons,
+        "synapses": g.synapses,
+        "scale": g.scale,
+        "bias": g.bias,
+        "predicted_error": g.predicted_error(),
+        "max_error": measured,
+        "measured_on": measured_on,
+    }
+    if json:
+        print_json(payload)
+        return
+    table = Table(title=f"{kind} gate", show_header=False)
+    for key, value in payload.items():
+        table.add_row(key, fmt(value))
+    console.print(table)

@@ -1,0 +1,100 @@
+"""`deepcheap reproduce` and `deepcheap claims`: run the paper's claims and write the report."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from deepcheap.claims import ALL_CLAIMS, select_claims
+from deepcheap.cli._common import console, handle_errors, print_json
+from deepcheap.cli.executors import make_executor
+from deepcheap.errors import InvalidArgumentError
+from deepcheap.report import build_manifest, now, write_report
+from deepcheap.sweep import run_sweep
+
+VERDICT_STYLE = {"holds": "green", "holds with caveats": "yellow", "fails": "red"}
+LOG_NAME = "trials.jsonl"
+
+
+@handle_errors
+def reproduce(
+    quick: bool = typer.Option(True, "--quick/--full", help="--quick (default, minutes) or --full (paper scale)."),
+    only: str = typer.Option(None, help="Comma-separated claim ids, e.g. C02,C03 (default: all)."),
+    out: Path = typer.Option(Path("deepcheap-report"), help="Output directory."),
+    seed: int = typer.Option(0, help="Root seed; every trial's seed derives from it and the trial's id."),
+    executor: str = typer.Option("serial", help="serial, or process:N (N worker processes)."),
+    resume: bool = typer.Option(False, "--resume", help="Keep finished trials from OUT/trials.jsonl; run the rest."),
+) -> None:
+    """Reproduce the paper's claims: numbers, figures and verdicts in OUT/report.html and report.md."""
+    scale = "quick" if quick else "full"
+    claims = select_claims(only)
+    _check_out_dir(out, scale, seed, resume)
+    manifest = build_manifest(scale=scale, seed=seed, claims=[c.id for c in claims],
+                              arguments={"only": only, "out": str(out), "executor": executor, "resume": resume},
+                              executor=executor)
+    trials = {c.id: len(c.trials(scale)) for c in claims}
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with make_executor(executor) as pool, Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True,
+    ) as progress:
+        task = progress.add_task(f"{scale} run", total=sum(trials.values()))
+
+        def on_trial(trial, record, reused):
+            progress.update(task, advance=1, description=f"{trial.claim_id} {trial.trial_id}")
+
+        def on_claim(result):
+            style = VERDICT_STYLE[result.verdict]
+            progress.console.print(f"{result.claim_id} [{style}]{result.verdict}[/{style}]  {result.headline}")
+
+        results = run_sweep(claims, scale, seed, executor=pool, log_path=out / LOG_NAME, resume=resume,
+                            on_trial=on_trial, on_claim=on_claim)
+    manifest["finished"] = now()
+    manifest["wall_seconds"] = round(time.perf_counter() - start, 2)
+    manifest["timings"] = {cid: round(r.seconds, 3) for cid, r in results.items()}
+    manifest["trial_seeds"] = "seed(root, claim/trial) via numpy SeedSequence; each record in trials.jsonl has its seed"
+    ordered = [results[c.id] for c in claims]
+    paths = write_report(out, ordered, manifest)
+    table = Table(title=f"deepcheap reproduce --{scale}: {len(ordered)} claims in {manifest['wall_seconds']:.0f} s")
+    for column in ("claim", "verdict", "headline"):
+        table.add_column(column)
+    for r in ordered:
+        table.add_row(r.claim_id, f"[{VERDICT_STYLE[r.verdict]}]{r.verdict}", r.headline)
+    console.print(table)
+    console.print(f"report: {paths['report.html']}  (also report.md, results.json, manifest.json, {LOG_NAME})")
+
+
+def _check_out_dir(out: Path, scale: str, seed: int, resume: bool) -> None:
+    import json
+
+    manifest = out / "manifest.json"
+    if out.exists() and not out.is_dir():
+        raise InvalidArgumentError(f"--out {out} is a file; give a directory.")
+    if resume and manifest.exists():
+        previous = json.loads(manifest.read_text(encoding="utf-8"))
+        if previous.get("scale") != scale or previous.get("seed") != seed:
+            raise InvalidArgumentError(
+                f"{out} holds a run with scale={previous.get('scale')} seed={previous.get('seed')}; resume it with the "
+                "same --quick/--full and --seed, or choose a new --out."
+            )
+
+
+@handle_errors
+def claims(json: bool = typer.Option(False, "--json", help="Print one JSON object and nothing else.")) -> None:
+    """List the claims that `deepcheap reproduce` checks."""
+    rows = [{"id": c.id, "title": c.title, "section": c.section, "statement": c.statement,
+             "trials_quick": len(c.trials("quick")), "trials_full": len(c.trials("full"))} for c in ALL_CLAIMS]
+    if json:
+        print_json({"claims": rows})
+        return
+    table = Table(title="Claims checked by deepcheap reproduce")
+    for column in ("id", "section", "title"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["id"], row["section"], row["title"])
+    console.print(table)

@@ -1,0 +1,114 @@
+"""The command line: JSON contracts, one-line errors with exit status 2, the reproduce outputs."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from deepcheap import __version__
+from deepcheap.claims import verdict
+from deepcheap.claims.base import Check
+from deepcheap.cli import app
+
+runner = CliRunner()
+GATE_KEYS = {"neurons", "synapses", "scale", "bias", "predicted_error", "max_error"}
+
+
+def invoke(*args):
+    return runner.invoke(app, list(args))
+
+
+def test_version():
+    result = invoke("--version")
+    assert result.exit_code == 0 and __version__ in result.stdout
+
+
+def test_python_dash_m_runs_the_cli():
+    out = subprocess.run([sys.executable, "-m", "deepcheap", "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == f"deepcheap {__version__}"
+
+
+@pytest.mark.parametrize(
+    ("args", "neurons", "bound"),
+    [
+        (["gate", "product"], 4, 3e-8),
+        (["gate", "product", "--order", "4"], 4, 1e-10),
+        (["gate", "product", "--dtype", "float32"], 4, 1e-3),
+        (["gate", "product", "--activation", "tanh"], 4, 1e-7),
+        (["gate", "square", "--domain=-2,2"], 2, 1e-6),
+        (["gate", "bit", "-k", "5"], 1, 1e-6),
+    ],
+)
+def test_gate_json(args, neurons, bound):
+    result = invoke(*args, "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload.keys() >= GATE_KEYS
+    assert payload["neurons"] == neurons
+    assert payload["max_error"] <= bound * (1 + 1e-6)  # the bit gate meets its requested error up to rounding
+
+
+def test_gate_table_output():
+    result = invoke("gate", "product")
+    assert result.exit_code == 0 and "max_error" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["gate", "product", "--activation", "relu"], "Yarotsky"),
+        (["gate", "product", "--activation", "nope"], "unknown activation"),
+        (["gate", "product", "--order", "3"], "order"),
+        (["gate", "product", "--dtype", "float8"], "dtype"),
+        (["gate", "product", "--scale", "0"], "scale"),
+        (["gate", "product", "--scale", "-1"], "scale"),
+        (["gate", "product", "--domain", "1,-1"], "lo < hi"),
+        (["gate", "wedge"], "gate kind"),
+        (["gate", "product", "--points", "10"], "10,000"),
+        (["reproduce", "--only", "C99"], "unknown claim"),
+        (["reproduce", "--executor", "mpi"], "executor"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(args, match):
+    result = invoke(*args, "--json") if args[0] == "gate" else invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and match in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_claims_listing():
+    result = invoke("claims", "--json")
+    ids = [c["id"] for c in json.loads(result.stdout)["claims"]]
+    assert {"C02", "C03"} <= set(ids)
+
+
+def test_reproduce_writes_all_outputs(tmp_path):
+    out = tmp_path / "run"
+    result = invoke("reproduce", "--quick", "--only", "C02,C03", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    for name in ("report.md", "report.html", "results.json", "manifest.json", "trials.jsonl"):
+        assert (out / name).stat().st_size > 0, name
+    pngs = sorted(p.name for p in (out / "figures").glob("*.png"))
+    assert pngs == ["C02_error_vs_lambda.png", "C02_weights_vs_lambda.png", "C03_error_vs_beta.png"]
+    results = json.loads((out / "results.json").read_text())
+    for claim in results["claims"]:
+        checks = [Check(**{k: c[k] for k in ("name", "value", "low", "high", "role", "detail")})
+                  for c in claim["checks"]]
+        assert claim["verdict"] == verdict(checks)  # the stored verdict follows the stored numbers
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scale"] == "quick" and manifest["versions"]["torch"]
+    assert set(manifest["timings"]) == {"C02", "C03"}
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 3
+    assert "](figures/C02_error_vs_lambda.png)" in (out / "report.md").read_text()
+
+
+def test_reproduce_resume_refuses_a_different_scale(tmp_path):
+    out = tmp_path / "run"
+    assert invoke("reproduce", "--only", "C03", "--out", str(out)).exit_code == 0
+    result = invoke("reproduce", "--full", "--only", "C03", "--out", str(out), "--resume")
+    assert result.exit_code == 2 and "same --quick/--full" in result.stderr
