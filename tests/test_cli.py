@@ -39,6 +39,10 @@ def test_python_dash_m_runs_the_cli():
         (["gate", "product", "--activation", "tanh"], 4, 1e-7),
         (["gate", "square", "--domain=-2,2"], 2, 1e-6),
         (["gate", "bit", "-k", "5"], 1, 1e-6),
+        (["gate", "shallow", "--n", "4"], 16, 1e-3),
+        (["gate", "identity"], 2, 1e-14),
+        (["gate", "relu-square", "--depth", "6"], 17, 2.0**-14),
+        (["gate", "relu-product", "--eps", "1e-4"], 4 + 6 * 6 - 2, 1e-4),
     ],
 )
 def test_gate_json(args, neurons, bound):
@@ -67,6 +71,8 @@ def test_gate_table_output():
         (["gate", "product", "--domain", "1,-1"], "lo < hi"),
         (["gate", "wedge"], "gate kind"),
         (["gate", "product", "--points", "10"], "10,000"),
+        (["gate", "shallow", "--n", "13"], "n must be between 1 and 12"),
+        (["gate", "relu-square", "--depth", "0"], "m must be"),
         (["reproduce", "--only", "C99"], "unknown claim"),
         (["reproduce", "--executor", "mpi"], "executor"),
     ],

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from deepcheap.activations import get_activation
 from deepcheap.errors import PrecisionError, check_domain, check_int_range, check_positive
 from deepcheap.gates.base import Gate, dense, radius
 from deepcheap.precision import machine_epsilon, resolve_dtype
@@ -109,6 +110,7 @@ class YarotskySquare(Gate):
             inputs = np.array([[1.0, 1.0]])
         super().__init__(*_network(pre, _chain_layers(inputs, [R * R], m), dtype, device))
         self.m, self.n_inputs, self.domain = m, 1, (lo, hi)
+        self.activation = get_activation("relu")
         self.scale, self.bias = 1.0 / R, -0.5
 
     def target(self, x: torch.Tensor) -> torch.Tensor:
@@ -129,6 +131,7 @@ class YarotskyProduct(Gate):
         inputs = np.array([[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]])
         super().__init__(*_network(pre, _chain_layers(inputs, [R * R, -R * R], m), dtype, device))
         self.m, self.n_inputs, self.domain = m, 2, tuple(domain)
+        self.activation = get_activation("relu")
         self.scale, self.bias = k, -0.5
 
     def target(self, x: torch.Tensor) -> torch.Tensor:
