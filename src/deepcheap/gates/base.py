@@ -11,6 +11,8 @@ from torch import nn
 from deepcheap.errors import InvalidArgumentError, check_domain, check_int_range
 from deepcheap.precision import resolve_dtype
 
+MAX_ALL_CORNERS = 10
+
 
 class Gate(nn.Sequential):
     """A small exact network mapping ``(N, n_inputs)`` to ``(N,)``.
@@ -87,7 +89,7 @@ def radius(domain: tuple[float, float]) -> float:
 def sample_box(domain, n_inputs: int, points: int = 16_384, *, dtype=torch.float64,
                generator: torch.Generator | None = None) -> torch.Tensor:
     """At least ``points`` points of the box [lo, hi]^n: a regular grid (corners included) when
-    n <= 3, otherwise the 2^n corners plus uniform random points."""
+    n <= 3, otherwise corners (all 2^n when n <= 10, else 256 random ones) plus uniform random points."""
     lo, hi = check_domain(domain)
     n = check_int_range("n_inputs", n_inputs, 1)
     dtype = resolve_dtype(dtype)
@@ -96,7 +98,11 @@ def sample_box(domain, n_inputs: int, points: int = 16_384, *, dtype=torch.float
         axis = torch.linspace(lo, hi, per_axis, dtype=torch.float64)
         grid = torch.cartesian_prod(*([axis] * n)).reshape(-1, n)
         return grid.to(dtype)
-    corners = torch.cartesian_prod(*([torch.tensor([lo, hi], dtype=torch.float64)] * n))
+    if n <= MAX_ALL_CORNERS:
+        bits = torch.cartesian_prod(*([torch.tensor([0.0, 1.0], dtype=torch.float64)] * n))
+    else:
+        bits = torch.randint(0, 2, (256, n), generator=generator).to(torch.float64)
+    corners = lo + (hi - lo) * bits
     rand = torch.rand(points, n, dtype=torch.float64, generator=generator) * (hi - lo) + lo
     return torch.cat([corners, rand]).to(dtype)
 

@@ -67,9 +67,8 @@ def _chain_layers(inputs: np.ndarray, coefficients: list[float], m: int) -> list
     return layers
 
 
-def _network(pre: list[tuple[np.ndarray, np.ndarray]], layers, dtype, device) -> list[nn.Module]:
+def _network(specs: list[tuple[np.ndarray, np.ndarray | None]], dtype, device) -> list[nn.Module]:
     """Linear layers (a bias only where nonzero) with a ReLU after every one but the last."""
-    specs = [*pre, *layers]
     modules: list[nn.Module] = []
     for i, (W, b) in enumerate(specs):
         modules.append(dense(W, b if b is not None and np.any(b) else None, dtype=dtype, device=device))
@@ -97,18 +96,33 @@ def _resolve_depth(m, eps, scale: float, dtype: torch.dtype) -> int:
     return m
 
 
+def square_layers(m: int, domain) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """Layers of x^2 on ``domain`` (inputs: x); the last entry is the read-out row."""
+    lo, _hi = domain
+    R = radius(domain)
+    if lo >= 0:  # t = x / R directly
+        pre, inputs = [], np.array([[1.0 / R]])
+    else:  # |x| / R from two units
+        pre = [(np.array([[1.0 / R], [-1.0 / R]]), np.zeros(2))]
+        inputs = np.array([[1.0, 1.0]])
+    return [*pre, *_chain_layers(inputs, [R * R], m)]
+
+
+def product_layers(m: int, R: float) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """Layers of x y for |x|, |y| <= R by polarisation (inputs: x, y); the last entry is the read-out row."""
+    k = 1.0 / (2 * R)
+    pre = [(np.array([[k, k], [-k, -k], [k, -k], [-k, k]]), np.zeros(4))]
+    inputs = np.array([[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]])
+    return [*pre, *_chain_layers(inputs, [R * R, -R * R], m)]
+
+
 class YarotskySquare(Gate):
     """x^2 on ``domain`` by a depth-m ReLU network: (N, 1) -> (N,); error R^2 2^(-2m-2)."""
 
     def __init__(self, m: int, domain, *, dtype, device=None):
         lo, hi = domain
         R = radius(domain)
-        if lo >= 0:  # t = x / R directly
-            pre, inputs = [], np.array([[1.0 / R]])
-        else:  # |x| / R from two units
-            pre = [(np.array([[1.0 / R], [-1.0 / R]]), np.zeros(2))]
-            inputs = np.array([[1.0, 1.0]])
-        super().__init__(*_network(pre, _chain_layers(inputs, [R * R], m), dtype, device))
+        super().__init__(*_network(square_layers(m, domain), dtype, device))
         self.m, self.n_inputs, self.domain = m, 1, (lo, hi)
         self.activation = get_activation("relu")
         self.scale, self.bias = 1.0 / R, -0.5
@@ -127,9 +141,7 @@ class YarotskyProduct(Gate):
     def __init__(self, m: int, domain, *, dtype, device=None):
         R = radius(domain)
         k = 1.0 / (2 * R)
-        pre = [(np.array([[k, k], [-k, -k], [k, -k], [-k, k]]), np.zeros(4))]
-        inputs = np.array([[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]])
-        super().__init__(*_network(pre, _chain_layers(inputs, [R * R, -R * R], m), dtype, device))
+        super().__init__(*_network(product_layers(m, R), dtype, device))
         self.m, self.n_inputs, self.domain = m, 2, tuple(domain)
         self.activation = get_activation("relu")
         self.scale, self.bias = k, -0.5

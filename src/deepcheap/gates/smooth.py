@@ -18,6 +18,7 @@ lambda^-p: the price of accuracy is weight size, not neurons (Corollary 1).
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import mpmath
 import numpy as np
@@ -51,19 +52,10 @@ class StencilGate(Gate):
                  domain, dtype, device=None, keep_constant_units: bool = False, name: str = "gate"):
         self.stencil = stencil
         self.activation = activation
-        p = stencil.degree
-        keep = np.ones(stencil.units, dtype=bool) if keep_constant_units else ~stencil.constant_units
-        with mpmath.workdps(50):
-            c_p = activation.taylor(bias, p, exact=True)[p]
-            denominator = float(c_p * mpmath.mpf(scale) ** p * int(stencil.leading_factor.numerator)
-                                / int(stencil.leading_factor.denominator))
-        readout = stencil.weights[keep] / denominator
-        folded = stencil.weights[~keep].sum() / denominator
-        sigma_b = float(activation(torch.tensor(bias, dtype=torch.float64)))
-        first = dense(scale * stencil.offsets[keep], bias * np.ones(int(keep.sum())) if bias else None,
-                      dtype=dtype, device=device)
-        second = dense(readout[None, :], [folded * sigma_b] if (~keep).any() else None,
-                       dtype=dtype, device=device)
+        w1, b1, readout, constant = stencil_weights(stencil, activation, bias, scale, keep_constant_units)
+        first = dense(w1, b1 if bias else None, dtype=dtype, device=device)
+        folded = constant != 0.0 or (len(readout) < stencil.units)
+        second = dense(readout[None, :], [constant] if folded else None, dtype=dtype, device=device)
         super().__init__(first, activation.module(), second)
         self.n_inputs = len(stencil.exponents)
         self.scale = float(scale)
@@ -89,6 +81,34 @@ class StencilGate(Gate):
     def summary(self) -> dict:
         return {**super().summary(), "activation": self.activation.name, "name": self.name,
                 "output_weight": self.output_weight}
+
+
+def stencil_weights(stencil: Stencil, activation: Activation, bias: float, scale: float,
+                    keep_constant_units: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Exact float64 weights of a stencil gate: (W1 = scale * offsets, b1, read-out, output constant).
+
+    Read-out a_m = w_m / (c_p scale^p (p!/r!) N); constant units (zero offset) are folded into the
+    output constant unless ``keep_constant_units``.
+    """
+    w1, b1, readout, constant = _stencil_weights(stencil, activation.name, float(bias), float(scale),
+                                                 bool(keep_constant_units))
+    return w1.copy(), b1.copy(), readout.copy(), constant
+
+
+@lru_cache(maxsize=4096)
+def _stencil_weights(stencil: Stencil, name: str, bias: float, scale: float, keep_constant_units: bool):
+    activation = get_activation(name)
+    p = stencil.degree
+    keep = np.ones(stencil.units, dtype=bool) if keep_constant_units else ~stencil.constant_units
+    with mpmath.workdps(50):
+        c_p = activation.taylor(bias, p, exact=True)[p]
+        factor = stencil.leading_factor
+        denominator = float(c_p * mpmath.mpf(scale) ** p * int(factor.numerator) / int(factor.denominator))
+    readout = stencil.weights[keep] / denominator
+    sigma_b = float(activation(torch.tensor(bias, dtype=torch.float64)))
+    constant = float(stencil.weights[~keep].sum() / denominator * sigma_b)
+    w1 = scale * stencil.offsets[keep].astype(np.float64)
+    return w1, np.full(int(keep.sum()), float(bias)), readout, constant
 
 
 def stencil_gate(stencil: Stencil, activation="softplus", *, order: int | None = 2, dtype=None,
