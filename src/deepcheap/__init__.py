@@ -5,12 +5,33 @@
 >>> gate.neurons
 4
 
-Public surface: :mod:`deepcheap.gates` (exact gates), :mod:`deepcheap.activations`,
+>>> net = deepcheap.compile("x**2*y - 3*z")      # Corollary 1: polynomial -> network of fixed size
+>>> net.neurons, net.variables
+(6, ('x', 'y', 'z'))
+
+Public surface: :func:`compile` and :func:`compile_boolean` (polynomials and Boolean functions to
+networks), :func:`save` / :func:`load`, :mod:`deepcheap.gates` (exact gates),
+:mod:`deepcheap.activations`, :mod:`deepcheap.library` (canonical expressions),
 :mod:`deepcheap.claims` (the paper's claims), :class:`DeepCheapError`.
 """
 
-from deepcheap import activations, claims, gates
+from deepcheap import activations, claims, gates, library
 from deepcheap._version import __version__
+from deepcheap.boolean import compile_boolean
+from deepcheap.compiler import CompiledNetwork, compile
+from deepcheap.compiler.io import load, save
 from deepcheap.errors import DeepCheapError
 
-__all__ = ["DeepCheapError", "__version__", "activations", "claims", "gates"]
+__all__ = [
+    "CompiledNetwork",
+    "DeepCheapError",
+    "__version__",
+    "activations",
+    "claims",
+    "compile",
+    "compile_boolean",
+    "gates",
+    "library",
+    "load",
+    "save",
+]

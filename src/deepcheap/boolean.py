@@ -1,0 +1,156 @@
+"""Boolean functions -> multilinear Hamiltonians -> one bit-product neuron per monomial (Eqs. 12-13).
+
+>>> import sympy as sp
+>>> from deepcheap.boolean import compile_boolean
+>>> x, y, z = sp.symbols("x y z")
+>>> net = compile_boolean(x ^ y ^ z)          # parity: every multilinear coefficient is nonzero
+>>> net.expression                            # the multilinear Hamiltonian of Eq. 12
+4*x*y*z - 2*x*y - 2*x*z + x - 2*y*z + y + z
+>>> net.neurons, net.max_error < 1e-6
+(7, True)
+
+On bits, x_i^2 = x_i, so every f: {0,1}^n -> R is exactly one multilinear polynomial
+f(x) = sum_S h_S prod_{i in S} x_i, with h_S = sum_{T subset S} (-1)^(|S|-|T|) f(T) (the Moebius
+transform, computed in O(n 2^n)). Each monomial with S nonempty becomes one neuron
+sigma(beta (sum_{i in S} x_i - |S| + 1/2)) (Eq. 13); h_empty is the output bias. So a function of
+n bits needs at most 2^n - 1 hidden units, exactly the number of nonzero coefficients.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import sympy as sp
+import torch
+
+from deepcheap.activations import get_activation
+from deepcheap.compiler.build import DagModule
+from deepcheap.compiler.gatespec import GateSpec
+from deepcheap.compiler.network import CompiledNetwork
+from deepcheap.compiler.plan import plan
+from deepcheap.compiler.polynomial import Polynomial
+from deepcheap.compiler.strategies import Construction
+from deepcheap.errors import InvalidArgumentError, NotAPolynomialError, check_positive
+from deepcheap.gates.bits import beta_for_error
+from deepcheap.precision import machine_epsilon, resolve_dtype
+
+MAX_BITS = 20
+
+
+def truth_table(function, variables=None) -> tuple[np.ndarray, tuple[str, ...]]:
+    """(values over {0,1}^n in itertools.product order, variable names) for any accepted input."""
+    if isinstance(function, sp.Basic):
+        return _table_from_sympy(function, variables)
+    if isinstance(function, Mapping):
+        keys = list(function)
+        n = len(keys[0]) if keys else 0
+        expected = set(itertools.product((0, 1), repeat=n))
+        given = {tuple(int(b) for b in k) for k in keys}
+        if given != expected:
+            raise InvalidArgumentError(f"a truth table dict needs every one of the {2**n} bit tuples of length {n} "
+                                       "as keys exactly once.")
+        values = np.array([float(function[k]) for k in sorted(keys, key=lambda k: tuple(int(b) for b in k))])
+        return values, _names(variables, n)
+    if isinstance(function, Sequence | np.ndarray | torch.Tensor):
+        values = np.asarray(function, dtype=np.float64).reshape(-1)
+        n = round(math.log2(len(values))) if len(values) else -1
+        if len(values) == 0 or 2**n != len(values):
+            raise InvalidArgumentError(f"a truth table needs 2^n values (index = bits x_1..x_n, x_1 most "
+                                       f"significant); got {len(values)}.")
+        return values, _names(variables, n)
+    raise InvalidArgumentError("compile_boolean takes a truth table (list of 2^n values), a dict {bits: value} "
+                               f"or a sympy Boolean expression; got {type(function).__name__}.")
+
+
+def _names(variables, n: int) -> tuple[str, ...]:
+    if n > MAX_BITS:
+        raise InvalidArgumentError(f"{n} bits means a table of 2^{n} entries; deepcheap handles up to {MAX_BITS}.")
+    if variables is None:
+        width = len(str(n))
+        return tuple(f"x_{i:0{width}d}" for i in range(1, n + 1))
+    names = tuple(v.name if isinstance(v, sp.Symbol) else str(v) for v in variables)
+    if len(names) != n:
+        raise InvalidArgumentError(f"the table has {n} bits but {len(names)} variables were named.")
+    return names
+
+
+def _table_from_sympy(expr: sp.Basic, variables) -> tuple[np.ndarray, tuple[str, ...]]:
+    if not isinstance(expr, sp.logic.boolalg.Boolean) or isinstance(expr, sp.core.relational.Relational):
+        raise NotAPolynomialError(f"{expr} is not a Boolean expression (And, Or, Not, Xor of symbols); for "
+                                  "polynomials use deepcheap.compile.")
+    used = sorted(s.name for s in expr.free_symbols)
+    names = tuple(used) if variables is None else _names(variables, len(tuple(variables)))
+    missing = sorted(set(used) - set(names))
+    if missing:
+        raise InvalidArgumentError(f"the expression uses {', '.join(missing)}, not in variables={list(names)}.")
+    if len(names) > MAX_BITS:
+        raise InvalidArgumentError(f"{len(names)} bits is more than the {MAX_BITS} deepcheap tabulates.")
+    symbols = [sp.Symbol(n) for n in names]
+    f = sp.lambdify(symbols, expr, modules="math")
+    values = np.array([float(bool(f(*bits))) for bits in itertools.product((False, True), repeat=len(names))])
+    return values, names
+
+
+def moebius(values: np.ndarray) -> np.ndarray:
+    """Multilinear coefficients h_S (same indexing as the table: bit i of S <-> variable i, x_1 first)."""
+    n = round(math.log2(len(values)))
+    h = np.array(values, dtype=np.float64).reshape((2,) * n) if n else np.array(values, dtype=np.float64)
+    for axis in range(n):
+        low = np.take(h, 0, axis=axis)
+        high = np.take(h, 1, axis=axis) - low
+        h = np.stack([low, high], axis=axis)
+    return h.reshape(-1)
+
+
+def multilinear_polynomial(values: np.ndarray, names: tuple[str, ...], tol: float = 0.0) -> Polynomial:
+    """The unique multilinear polynomial through the table (coefficients with |h| <= tol dropped)."""
+    n = len(names)
+    terms = {}
+    for index, h in enumerate(moebius(values)):
+        if abs(h) > tol:
+            bits = [(index >> (n - 1 - i)) & 1 for i in range(n)]
+            terms[tuple((i, 1) for i, b in enumerate(bits) if b)] = float(h)
+    return Polynomial(names, terms)
+
+
+def compile_boolean(function, variables=None, *, error: float = 1e-6, dtype=torch.float64,
+                    device=None) -> CompiledNetwork:
+    """A network computing ``function`` on {0,1}^n with worst-case error ``error`` (exact after rounding
+    for 0/1 outputs whenever error < 1/2).
+
+    ``function``: a list of 2^n values (index bits x_1..x_n, x_1 most significant), a dict
+    {bit tuple: value}, or a sympy Boolean expression (variables sorted by name).
+    """
+    dtype = resolve_dtype(dtype)
+    error = check_positive("error", error)
+    values, names = truth_table(function, variables)
+    scale = max(1.0, float(np.abs(values).max()))
+    polynomial = multilinear_polynomial(values, names, tol=1e-12 * scale)
+    n = len(names)
+    monomials = [(m, c) for m, c in sorted(polynomial.terms.items()) if m]
+    total = sum(abs(c) for _, c in monomials)
+    rounding = machine_epsilon(dtype) * (abs(polynomial.constant) + 4 * total)
+    per_unit = (error - rounding) / total if total else 0.5
+    if total and per_unit <= 0:
+        raise InvalidArgumentError(f"error = {error:g} is below the rounding of this sum in {dtype}; ask for more.")
+    beta = beta_for_error(min(per_unit, 0.25)) if total else 1.0
+    specs = [
+        GateSpec(n + i, tuple(v for v, _ in m), [(np.full((1, len(m)), beta), np.array([-beta * (len(m) - 0.5)]))],
+                 np.array([1.0]), 0.0, "sigmoid", "bit-product")
+        for i, (m, _) in enumerate(monomials)
+    ]
+    output = {n + i: c for i, (_, c) in enumerate(monomials)}
+    predicted = total / (1.0 + math.exp(beta / 2)) + rounding
+
+    def no_passthrough(value: int) -> GateSpec:  # pragma: no cover - one stage never carries values
+        raise InvalidArgumentError("a one-layer Boolean network has no pass-through units")
+
+    construction = Construction([specs] if specs else [], output, polynomial.constant, "sigmoid", predicted,
+                                {}, no_passthrough, {"beta": beta})
+    get_activation("sigmoid")
+    module = DagModule(construction, n, dtype=dtype, device=device)
+    return CompiledNetwork(polynomial, plan(polynomial), construction, module, "boolean", "sigmoid", None, error,
+                           (0.0, 1.0), dtype, device, binary=True, options={"beta": beta})

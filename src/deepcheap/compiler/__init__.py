@@ -1,0 +1,74 @@
+"""Compile polynomials (Hamiltonians) into torch networks of fixed size (Corollary 1).
+
+>>> import deepcheap
+>>> net = deepcheap.compile("x*y*z + 2*x - 1", eps=1e-8)
+>>> net.variables, net.neurons, net.multiplications, net.depth
+(('x', 'y', 'z'), 8, 2, 2)
+>>> net.max_error <= 1e-8
+True
+
+The compiler is a list of passes, one module each; each pass's output is the next one's input:
+
+1. :mod:`~deepcheap.compiler.parse`: expression -> :class:`Polynomial` (sparse terms, variables by name)
+2. :mod:`~deepcheap.compiler.plan`: polynomial -> :class:`ProductPlan` (product DAG, shared sub-products,
+   balanced trees, repeated squaring; levels = earliest schedule)
+3. :mod:`~deepcheap.compiler.accuracy`: ranges along the DAG, sensitivities, an error share per gate
+4. :mod:`~deepcheap.compiler.strategies`: gate specs for the strategy (deep / shallow / relu), each
+   gate's scale the largest that meets its share -> :class:`Construction`
+5. :mod:`~deepcheap.compiler.layout`: stages -> strict MLP layers with pass-through units (lazily)
+6. :mod:`~deepcheap.compiler.build`: gate specs -> :class:`DagModule`; layout -> strict ``nn.Sequential``
+"""
+
+from __future__ import annotations
+
+import torch
+
+from deepcheap.activations import get_activation
+from deepcheap.compiler.build import DagModule
+from deepcheap.compiler.network import CompiledNetwork
+from deepcheap.compiler.parse import parse
+from deepcheap.compiler.plan import ProductPlan, plan
+from deepcheap.compiler.polynomial import Polynomial
+from deepcheap.compiler.strategies import STRATEGIES, construct
+from deepcheap.errors import InvalidArgumentError, check_choice, check_domain, check_positive
+from deepcheap.gates.base import radius
+from deepcheap.precision import resolve_dtype
+
+
+def compile(expr, strategy: str = "deep", eps: float | None = None, domain=(-1.0, 1.0), dtype=torch.float64,
+            activation: str | None = None, order: int = 4, *, variables=None, device=None) -> CompiledNetwork:
+    """Compile a polynomial into a network whose size does not depend on ``eps``.
+
+    ``expr``: a sympy expression, a string ("x**2*y - 3*z") or a :class:`Polynomial`.
+    ``strategy``: ``"deep"`` (smooth product gates on a balanced product DAG), ``"shallow"`` (one
+    hidden layer, prod(r_i + 1) units per monomial), ``"relu"`` (Yarotsky ReLU squares; depth grows
+    like log(1/eps)). ``eps``: the worst-case error to guarantee on ``domain``^n (None: the best the
+    dtype allows; 1e-6 for relu). ``activation``: softplus by default (relu for strategy="relu").
+    ``order``: 4 puts each gate's bias at a zero of sigma'''' (error ~ lambda^4), 2 is the paper's gate.
+    ``variables``: input column order (default: sorted by name).
+    """
+    strategy = check_choice("strategy", strategy, STRATEGIES)
+    dtype = resolve_dtype(dtype)
+    domain = check_domain(domain)
+    eps = None if eps is None else check_positive("eps", eps)
+    act = _activation(strategy, activation)
+    order = check_choice("order", order, (2, 4))
+
+    polynomial = parse(expr, variables)  # 1. parse
+    product_plan = plan(polynomial)  # 2. plan
+    construction = construct(product_plan, strategy, act, order, eps, dtype, radius(domain))  # 3-4. accuracy, gates
+    module = DagModule(construction, len(polynomial.variables), dtype=dtype, device=device)  # 6. build (5: lazily)
+    return CompiledNetwork(polynomial, product_plan, construction, module, strategy, act.name,
+                           None if strategy == "relu" else order, eps, domain, dtype, device)
+
+
+def _activation(strategy: str, activation: str | None):
+    if strategy == "relu":
+        if activation not in (None, "relu"):
+            raise InvalidArgumentError(f"strategy='relu' builds ReLU networks; drop activation={activation!r} "
+                                       "or choose strategy='deep'.")
+        return get_activation("relu")
+    return get_activation(activation or "softplus")
+
+
+__all__ = ["CompiledNetwork", "DagModule", "Polynomial", "ProductPlan", "compile", "parse", "plan"]
