@@ -89,7 +89,7 @@ def test_bad_input_is_one_line_exit_2(args, match):
 def test_claims_listing():
     result = invoke("claims", "--json")
     ids = [c["id"] for c in json.loads(result.stdout)["claims"]]
-    assert {"C02", "C03"} <= set(ids)
+    assert {"C02", "C03", "C04"} <= set(ids)
 
 
 def test_reproduce_writes_all_outputs(tmp_path):
@@ -99,7 +99,8 @@ def test_reproduce_writes_all_outputs(tmp_path):
     for name in ("report.md", "report.html", "results.json", "manifest.json", "trials.jsonl"):
         assert (out / name).stat().st_size > 0, name
     pngs = sorted(p.name for p in (out / "figures").glob("*.png"))
-    assert pngs == ["C02_error_vs_lambda.png", "C02_weights_vs_lambda.png", "C03_error_vs_beta.png"]
+    assert pngs == ["C02_error_vs_lambda.png", "C02_weights_vs_lambda.png", "C03_boolean_units.png",
+                    "C03_error_vs_beta.png"]
     results = json.loads((out / "results.json").read_text())
     for claim in results["claims"]:
         checks = [Check(**{k: c[k] for k in ("name", "value", "low", "high", "role", "detail")})
@@ -109,7 +110,7 @@ def test_reproduce_writes_all_outputs(tmp_path):
     assert manifest["scale"] == "quick" and manifest["versions"]["torch"]
     assert set(manifest["timings"]) == {"C02", "C03"}
     html = (out / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 3
+    assert html.count("data:image/png;base64,") == 4
     assert "](figures/C02_error_vs_lambda.png)" in (out / "report.md").read_text()
 
 
@@ -118,3 +119,54 @@ def test_reproduce_resume_refuses_a_different_scale(tmp_path):
     assert invoke("reproduce", "--only", "C03", "--out", str(out)).exit_code == 0
     result = invoke("reproduce", "--full", "--only", "C03", "--out", str(out), "--resume")
     assert result.exit_code == 2 and "same --quick/--full" in result.stderr
+
+
+COMPILE_KEYS = {"neurons", "synapses", "depth", "multiplications", "max_error", "predicted_error", "variables"}
+
+
+@pytest.mark.parametrize(
+    ("args", "neurons"),
+    [
+        (["x**2*y - 3*z"], 6),
+        (["x^2*y - 3*z", "--eps", "1e-6"], 6),
+        (["product:5", "--strategy", "shallow"], 32),
+        (["ising2d:4"], 128),
+        (["7"], 0),
+    ],
+)
+def test_compile_json(args, neurons):
+    result = invoke("compile", *args, "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload.keys() >= COMPILE_KEYS
+    assert payload["neurons"] == neurons
+    assert payload["max_error"] <= max(payload["predicted_error"], 1e-15)
+
+
+def test_compile_save_then_load(tmp_path):
+    import deepcheap
+
+    path = tmp_path / "h.dcnet"
+    result = invoke("compile", "x*y + y*z", "--save", str(path))
+    assert result.exit_code == 0, result.output
+    assert deepcheap.load(path).variables == ("x", "y", "z")
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["sin(x) + y"], "sin(x)"),
+        (["1/x"], "1/x"),
+        (["sqrt(x)*y"], "sqrt(x)"),
+        (["x*y", "--domain", "1,1"], "lo < hi"),
+        (["x*y", "--dtype", "float32", "--eps", "1e-9"], "float64"),
+        (["x*y", "--strategy", "wide"], "strategy"),
+        (["ising2d:big"], "integer"),
+    ],
+)
+def test_compile_bad_input(args, match):
+    result = invoke("compile", *args, "--json")
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert match in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

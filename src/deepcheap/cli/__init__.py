@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from deepcheap._version import __version__
+from deepcheap.cli import compile as _compile
 from deepcheap.cli import gate as _gate
 from deepcheap.cli import reproduce as _reproduce
 
@@ -34,3 +35,4 @@ def main(
 app.command("reproduce")(_reproduce.reproduce)
 app.command("claims")(_reproduce.claims)
 app.command("gate")(_gate.gate)
+app.command("compile")(_compile.compile_command)
