@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from deepcheap.claims import c02_product_gate, c03_bit_product
+from deepcheap.claims import c02_product_gate, c03_bit_product, c04_polynomials
 from deepcheap.claims.base import (
     SCALES,
     VERDICTS,
@@ -26,7 +26,8 @@ from deepcheap.claims.base import (
 )
 from deepcheap.errors import InvalidArgumentError
 
-ALL_CLAIMS: tuple[Claim, ...] = tuple(sorted((c02_product_gate.CLAIM, c03_bit_product.CLAIM), key=lambda c: c.id))
+_MODULES = (c02_product_gate, c03_bit_product, c04_polynomials)
+ALL_CLAIMS: tuple[Claim, ...] = tuple(sorted((m.CLAIM for m in _MODULES), key=lambda c: c.id))
 _BY_ID = {c.id: c for c in ALL_CLAIMS}
 
 

@@ -1,9 +1,11 @@
 """C03 - Eq. 13, Fig. 2 (right): one neuron multiplies k bits; any function of n bits needs at most 2^n units.
 
-Measured here: the bit-product neuron sigma(-beta (k - 1/2 - sum x)) on all 2^k inputs, its max
-error against beta (expected sigma(-beta/2) ~ e^(-beta/2)), and exactness after rounding when beta
-is chosen for a requested error. Also the decimals actually obtained at beta = D ln 10 (the
-criterion quoted by one reading note) against beta = 2 D ln 10.
+Measured: the bit-product neuron sigma(-beta (k - 1/2 - sum x)) on all 2^k inputs, its max error
+against beta (expected sigma(-beta/2) ~ e^(-beta/2)), and exactness after rounding when beta is
+chosen for a requested error; the decimals actually obtained at beta = D ln 10 (the criterion quoted
+by one reading note) against beta = 2 D ln 10. Then Boolean functions: random tables and parity,
+AND and majority of n bits compiled by the Moebius transform into one bit-product neuron per
+nonzero multilinear coefficient (:func:`deepcheap.compile_boolean`), checked on all 2^n inputs.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import math
 import numpy as np
 import torch
 
+from deepcheap.boolean import compile_boolean
 from deepcheap.claims.base import Check, Claim, FigureSpec, Panel, Series, Summary, Table, Trial
 from deepcheap.gates import bit_product_gate
 
@@ -24,6 +27,8 @@ EXPECTED_RATE = -0.5  # d ln(error) / d beta for sigma(-beta/2)
 RATE_TOLERANCE = 0.02
 REQUESTED_ERROR = 1e-6
 _KS = {"quick": (1, 2, 3, 4, 5, 6, 7, 8), "full": tuple(range(1, 13))}
+_BOOLEAN_NS = {"quick": tuple(range(1, 9)), "full": tuple(range(1, 11))}
+_RANDOM_FUNCTIONS = {"quick": 12, "full": 60}
 
 
 def all_bits(k: int) -> torch.Tensor:
@@ -31,10 +36,15 @@ def all_bits(k: int) -> torch.Tensor:
 
 
 def trials(scale: str) -> list[Trial]:
-    return [Trial(ID, f"bits-k{k:02d}", {"kind": "bits", "k": k}) for k in _KS[scale]]
+    bits = [Trial(ID, f"bits-k{k:02d}", {"kind": "bits", "k": k}) for k in _KS[scale]]
+    boolean = [Trial(ID, f"boolean-n{n:02d}", {"kind": "boolean", "n": n, "functions": _RANDOM_FUNCTIONS[scale]})
+               for n in _BOOLEAN_NS[scale]]
+    return bits + boolean
 
 
 def run_trial(params: dict, seed: int) -> dict:
+    if params["kind"] == "boolean":
+        return _boolean_trial(params, seed)
     k = params["k"]
     x = all_bits(k)
     target = x.prod(dim=1)
@@ -57,8 +67,29 @@ def run_trial(params: dict, seed: int) -> dict:
     }
 
 
+def _boolean_trial(params: dict, seed: int) -> dict:
+    """Random tables plus parity, AND and majority of n bits; every output checked on all 2^n inputs."""
+    n = params["n"]
+    rng = np.random.default_rng(seed)
+    x = all_bits(n)
+    tables = {f"random {i}": rng.integers(0, 2, 2**n).astype(float) for i in range(params["functions"])}
+    tables["parity"] = (x.sum(1) % 2).numpy()
+    tables["and"] = x.prod(1).numpy()
+    tables["majority"] = (x.sum(1) > n / 2).double().numpy()
+    out = {}
+    for name, table in tables.items():
+        net = compile_boolean(list(table))
+        with torch.no_grad():
+            values = net(x)
+        out[name] = {"units": net.neurons, "nonzero": sum(1 for m, c in net.polynomial.terms.items() if m and c != 0),
+                     "wrong": int((values.round() != torch.as_tensor(table)).sum()),
+                     "max_error": float((values - torch.as_tensor(table)).abs().max())}
+    return {"n": n, "functions": out}
+
+
 def summarize(records: list[dict], scale: str) -> Summary:
-    res = {r["result"]["k"]: r["result"] for r in records}
+    boolean = {r["result"]["n"]: r["result"]["functions"] for r in records if r["params"]["kind"] == "boolean"}
+    res = {r["result"]["k"]: r["result"] for r in records if r["params"]["kind"] == "bits"}
     ks = sorted(res)
     rates = {}
     for k in ks:
@@ -75,20 +106,38 @@ def summarize(records: list[dict], scale: str) -> Summary:
         Check(f"max error at beta chosen for {REQUESTED_ERROR:g}", max(res[k]["auto_error"] for k in ks),
               high=REQUESTED_ERROR * (1 + 1e-6)),
     ]
+    ns = sorted(boolean)
+    functions = [(n, f) for n in ns for f in boolean[n].values()]
+    checks += [
+        Check(f"Boolean functions: wrong outputs after rounding ({len(functions)} functions, n <= {max(ns)})",
+              sum(f["wrong"] for _, f in functions), high=0),
+        Check("Boolean functions: max hidden units / 2^n", max(f["units"] / 2**n for n, f in functions), high=1.0,
+              detail="a function of n bits should need at most 2^n hidden units"),
+        Check("Boolean functions: networks whose units differ from the nonzero coefficients",
+              sum(f["units"] != f["nonzero"] for _, f in functions), high=0),
+    ]
     decimals = []
     for digits in range(1, 7):
         at_d = _decimals(res[ks[-1]], digits * math.log(10))
         at_2d = _decimals(res[ks[-1]], 2 * digits * math.log(10))
         decimals.append([digits, round(digits * math.log(10), 2), round(at_d, 2), round(at_2d, 2)])
+    units_table = []
+    for n in ns:
+        random_units = [f["units"] for name, f in boolean[n].items() if name.startswith("random")]
+        units_table.append([n, round(float(np.mean(random_units)), 1), max(random_units), boolean[n]["parity"]["units"],
+                            boolean[n]["and"]["units"], boolean[n]["majority"]["units"], 2**n - 1])
     metrics = {
+        "boolean_units": {str(row[0]): {"random_mean": row[1], "random_max": row[2], "parity": row[3], "and": row[4],
+                                        "majority": row[5]} for row in units_table},
+        "boolean_functions_checked": len(functions),
         "rates": {str(k): rates[k] for k in ks},
         "auto_beta": res[ks[-1]]["auto_beta"],
         "wrong_after_rounding": wrong,
         "inputs_checked": inputs,
         "decimals_at_D_ln10_over_D": float(np.mean([row[2] / row[0] for row in decimals])),
     }
-    headline = (f"error ~ e^({np.mean(list(rates.values())):.3f} beta); {inputs} bit inputs exact after rounding "
-                f"(k <= {max(ks)})")
+    headline = (f"error ~ e^({np.mean(list(rates.values())):.3f} beta); {len(functions)} Boolean functions of "
+                f"n <= {max(ns)} bits exact, units <= 2^n (parity: all {2 ** max(ns) - 1})")
     figure = FigureSpec(
         "error_vs_beta",
         "The bit-product neuron: error falls like e^(-beta/2) for every k; D ln 10 gives only ~D/2 decimals.",
@@ -105,10 +154,22 @@ def summarize(records: list[dict], scale: str) -> Summary:
                           Series("D = beta / (2 ln 10)", [0, 26], [0, 13], style={"linestyle": ":"})]),
         ],
     )
+    units_figure = FigureSpec(
+        "boolean_units", "Hidden units of compiled Boolean functions: one per nonzero multilinear coefficient, never "
+        "more than 2^n - 1; parity needs them all, AND needs one (Eq. 13 itself).",
+        [Panel("Hidden units against number of bits", "n (bits)", "hidden units", yscale="log",
+               series=[Series("random functions (mean)", ns, [row[1] for row in units_table], style={"marker": "o"}),
+                       Series("parity", ns, [row[3] for row in units_table], style={"marker": "s"}),
+                       Series("majority", ns, [row[5] for row in units_table], style={"marker": "^"}),
+                       Series("AND", ns, [row[4] for row in units_table], style={"marker": "v"}),
+                       Series("2^n - 1", ns, [2**n - 1 for n in ns], style={"color": "k", "linestyle": ":"})])],
+        columns=1)
     return Summary(
-        checks=checks, metrics=metrics, headline=headline, figures=[figure],
+        checks=checks, metrics=metrics, headline=headline, figures=[figure, units_figure],
         tables=[Table("Decimals obtained at beta = D ln 10 (reading note) and at beta = 2 D ln 10",
-                      ["D", "D ln 10", "decimals at D ln 10", "decimals at 2 D ln 10"], decimals)],
+                      ["D", "D ln 10", "decimals at D ln 10", "decimals at 2 D ln 10"], decimals),
+                Table("Hidden units of compiled Boolean functions",
+                      ["n", "random (mean)", "random (max)", "parity", "AND", "majority", "2^n - 1"], units_table)],
         notes=[f"beta chosen for error {REQUESTED_ERROR:g} is {res[ks[-1]]['auto_beta']:.2f} = 2 ln((1-e)/e). "
                "One reading note says beta > D ln 10 gives D correct decimals; measured, it gives about D/2."],
     )
