@@ -170,3 +170,54 @@ def test_compile_bad_input(args, match):
     assert result.stdout == ""
     assert match in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_flatten_product_counts():
+    result = invoke("flatten", "product", "--n", "2..6", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["rows"]
+    assert [r["shallow_neurons"] for r in rows] == [4, 8, 16, 32, 64]
+    assert [r["deep_neurons"] for r in rows] == [4, 8, 12, 16, 20]
+    assert rows[-1]["C_n"] == pytest.approx(3.2)
+    assert all(r["certificate_rank"] == r["shallow_neurons"] for r in rows)
+
+
+def test_flatten_product_train_reports_widths_seeds_and_budget():
+    result = invoke("flatten", "product", "--n", "2..3", "--train", "--activation", "tanh", "--steps", "60",
+                    "--seeds", "1", "--max-width", "4", "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["training"]["budget"]["steps"] == 60
+    assert payload["training"]["seeds"] == 1
+    keys = [k for k in payload["rows"][0] if k.startswith("min_width[")]
+    assert {"min_width[shallow|tanh|-1,1]", "min_width[deep|tanh|0,2]"} <= set(keys)
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["product", "--n", "1"], "n must be >= 2"),
+        (["product", "--n", "two"], "--n takes"),
+        (["product", "--n", "20"], "1,048,576 neurons"),
+        (["product", "--n", "2", "--train", "--max-width", "0"], "--max-width"),
+        (["product", "--n", "2", "--train", "--target", "0"], "--target"),
+        (["linear", "wavelet"], "kind"),
+    ],
+)
+def test_flatten_bad_input(args, match):
+    result = invoke("flatten", *args, "--json")
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert match in result.stderr
+
+
+@pytest.mark.parametrize(("kind", "n"), [("fft", 1024), ("lowrank", 256), ("sparse", 200), ("matmul", 64)])
+def test_flatten_linear_json(kind, n):
+    result = invoke("flatten", "linear", kind, "--n", str(n), "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert {"deep_synapses", "flat_synapses", "C_s", "max_error"} <= payload.keys()
+    assert payload["C_s"] == pytest.approx(payload["flat_synapses"] / payload["deep_synapses"])
+    if kind == "fft":
+        assert payload["C_s"] == pytest.approx(1024 / 20)
+        assert payload["max_error"] <= 1e-10

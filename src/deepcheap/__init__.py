@@ -15,7 +15,7 @@ networks), :func:`save` / :func:`load`, :mod:`deepcheap.gates` (exact gates),
 :mod:`deepcheap.claims` (the paper's claims), :class:`DeepCheapError`.
 """
 
-from deepcheap import activations, claims, gates, library
+from deepcheap import activations, claims, flattening, gates, library, training
 from deepcheap._version import __version__
 from deepcheap.boolean import compile_boolean
 from deepcheap.compiler import CompiledNetwork, compile
@@ -30,8 +30,10 @@ __all__ = [
     "claims",
     "compile",
     "compile_boolean",
+    "flattening",
     "gates",
     "library",
     "load",
     "save",
+    "training",
 ]

@@ -8,7 +8,14 @@
 
 from __future__ import annotations
 
-from deepcheap.claims import c02_product_gate, c03_bit_product, c04_polynomials
+from deepcheap.claims import (
+    c02_product_gate,
+    c03_bit_product,
+    c04_polynomials,
+    c11_linear,
+    c12_product_flattening,
+    c13_monomials,
+)
 from deepcheap.claims.base import (
     SCALES,
     VERDICTS,
@@ -26,7 +33,7 @@ from deepcheap.claims.base import (
 )
 from deepcheap.errors import InvalidArgumentError
 
-_MODULES = (c02_product_gate, c03_bit_product, c04_polynomials)
+_MODULES = (c02_product_gate, c03_bit_product, c04_polynomials, c11_linear, c12_product_flattening, c13_monomials)
 ALL_CLAIMS: tuple[Claim, ...] = tuple(sorted((m.CLAIM for m in _MODULES), key=lambda c: c.id))
 _BY_ID = {c.id: c for c in ALL_CLAIMS}
 

@@ -1,0 +1,153 @@
+"""`deepcheap flatten product|linear`: flattening costs by construction, certificate and training."""
+
+from __future__ import annotations
+
+import re
+
+import typer
+from rich.table import Table
+
+from deepcheap.cli._common import console, err_console, fmt, handle_errors, print_json
+from deepcheap.errors import InvalidArgumentError, check_choice, check_int_range, check_positive
+
+flatten_app = typer.Typer(help="Flattening costs (Sections III F-H): deep versus shallow, measured.",
+                          no_args_is_help=True)
+
+LINEAR_KINDS = ("fft", "lowrank", "sparse", "matmul")
+
+
+def parse_ns(text: str) -> list[int]:
+    """'2..8', '5' or '2,3,5' -> sorted n values (each >= 2)."""
+    text = text.strip()
+    match = re.fullmatch(r"(\d+)\s*\.\.\s*(\d+)", text)
+    try:
+        ns = list(range(int(match[1]), int(match[2]) + 1)) if match else [int(p) for p in text.split(",") if p.strip()]
+    except ValueError:
+        raise InvalidArgumentError(f"--n takes N, A..B or a comma list (e.g. --n 2..8); got {text!r}.") from None
+    if not ns:
+        raise InvalidArgumentError(f"--n {text!r} selects no n; write e.g. --n 2..8.")
+    for n in ns:
+        check_int_range("n", n, 2, hint="(a product needs at least two inputs)")
+    return sorted(set(ns))
+
+
+@flatten_app.command("product")
+@handle_errors
+def product(
+    n: str = typer.Option("2..8", "--n", help="Inputs multiplied: N, A..B or a list (2..8)."),
+    train: bool = typer.Option(False, "--train", help="Also train shallow and deep networks: minimal widths."),
+    activation: str = typer.Option("softplus,tanh,relu", help="Activations to train (comma list)."),
+    target: float = typer.Option(0.01, help="Relative RMS error a trained network must reach."),
+    seeds: int = typer.Option(3, help="Seeds per width; success = at least one seed reaches the target."),
+    steps: int = typer.Option(1500, help="Adam steps per network (the same for every width and architecture)."),
+    max_width: int = typer.Option(32, "--max-width", help="Largest trained width tried."),
+    seed: int = typer.Option(0, help="Root seed of the training runs."),
+    json: bool = typer.Option(False, "--json", help="Print one JSON object and nothing else."),
+) -> None:
+    """Multiply n inputs: shallow 2^n against deep 4(n-1) neurons, C_n, and (with --train) trained widths."""
+    from deepcheap.flattening.polynomial import first_layer, product_networks, taylor_rank
+    from deepcheap.gates import shallow_product_gate
+
+    ns = parse_ns(n)
+    rows = []
+    for k in ns:
+        row = product_networks(k, build=k <= 12)
+        entry = {"n": k, "shallow_neurons": row["shallow_neurons"], "deep_neurons": row["deep_neurons"],
+                 "C_n": row["C_n"], "deep_depth": row["deep_depth"]}
+        if k <= 10:
+            entry["certificate_rank"] = taylor_rank(first_layer(shallow_product_gate(k))).rank
+        rows.append(entry)
+    payload: dict = {"rows": rows}
+    if train:
+        payload["training"] = _train(ns, activation, target, seeds, steps, max_width, seed, json)
+        _merge(rows, payload["training"]["results"])
+    if json:
+        print_json(payload)
+        return
+    table = Table(title="Multiplying n inputs: constructed networks")
+    columns = ["n", "shallow_neurons", "deep_neurons", "C_n", "deep_depth", "certificate_rank"]
+    for c in columns:
+        table.add_column(c)
+    for r in rows:
+        table.add_row(*[fmt(r.get(c, "-")) for c in columns])
+    console.print(table)
+    if train:
+        _print_training(payload["training"])
+
+
+def _print_training(training: dict) -> None:
+    table = Table(title=f"Trained minimal widths (relative RMS error <= {training['target']:.0%}; '-': not reached)")
+    for c in ("activation", "domain", "n", "shallow", "deep", "shallow at 10%", "deep at 10%", "best error s/d"):
+        table.add_column(c)
+    grid = {(r["activation"], tuple(r["domain"]), r["n"], r["architecture"]): r for r in training["results"]}
+    for act, domain, n in sorted({k[:3] for k in grid}):
+        s, d = grid[(act, domain, n, "shallow")], grid[(act, domain, n, "deep")]
+        table.add_row(act, f"[{domain[0]:g}, {domain[1]:g}]", str(n), fmt(s["min_width"] or "-"),
+                      fmt(d["min_width"] or "-"), fmt(s["min_width_at"]["0.1"] or "-"),
+                      fmt(d["min_width_at"]["0.1"] or "-"),
+                      f"{min(s['best_error'].values()):.3g} / {min(d['best_error'].values()):.3g}")
+    console.print(table)
+    b = training["budget"]
+    console.print(f"budget: {training['seeds']} seeds, {b['steps']} Adam steps, learning rates {list(b['lrs'])}, "
+                  f"{b['train_points']} training points, widths up to {training['max_width']}; deep = ceil(log2 n) "
+                  f"layers of the same width; {training['seconds']:.0f} s")
+
+
+def _train(ns, activation, target, seeds, steps, max_width, seed, quiet) -> dict:
+    import time
+
+    from deepcheap.flattening.trained import BUCKETS, Budget, ProductTask, minimal_widths
+
+    activations = [a.strip() for a in activation.split(",") if a.strip()]
+    target = check_positive("--target", target)
+    seeds = check_int_range("--seeds", seeds, 1)
+    steps = check_int_range("--steps", steps, 1)
+    max_width = check_int_range("--max-width", max_width, 1, hint="(the widest network trained)")
+    buckets = [b for b in (tuple(w for w in bucket if w <= max_width) for bucket in BUCKETS) if b]
+    budget = Budget(steps=steps)
+    results, start = [], time.perf_counter()
+    for arch in ("shallow", "deep"):
+        for act in activations:
+            check_choice("activation", act, ("softplus", "tanh", "relu", "sigmoid", "silu", "gelu", "exp"))
+            # a deep product of 2 inputs has depth 1: it is the shallow network, trained once
+            tasks = [ProductTask(k, d) for k in ns for d in ((-1.0, 1.0), (0.0, 2.0)) if arch == "shallow" or k > 2]
+            if not quiet:
+                err_console.print(f"training {arch} {act} networks for n = {ns[0]}..{ns[-1]} ...")
+            found = minimal_widths(tasks, arch, act, target=target, seeds=seeds, budget=budget, seed=seed,
+                                   buckets=buckets) if tasks else []
+            if arch == "deep":
+                found += [{**r, "architecture": "deep"} for r in results
+                          if r["n"] == 2 and r["activation"] == act and r["architecture"] == "shallow"]
+            results += found
+    return {"target": target, "seeds": seeds, "budget": results[0]["budget"] if results else {},
+            "max_width": max_width, "results": results, "seconds": round(time.perf_counter() - start, 1)}
+
+
+def _merge(rows: list[dict], results: list[dict]) -> None:
+    by_n = {r["n"]: r for r in rows}
+    for res in results:
+        key = f"min_width[{res['architecture']}|{res['activation']}|{res['domain'][0]:g},{res['domain'][1]:g}]"
+        by_n[res["n"]][key] = res["min_width"]
+        by_n[res["n"]].setdefault("seeds_reaching_target", {})[key] = res["successful_seeds"]
+
+
+@flatten_app.command("linear")
+@handle_errors
+def linear(
+    kind: str = typer.Argument(..., help="fft (butterfly), lowrank, sparse (Eq. 27) or matmul (Strassen)."),
+    n: int = typer.Option(1024, "--n", help="Size n (a power of two for fft and matmul)."),
+    seed: int = typer.Option(0, help="Seed for random matrices."),
+    json: bool = typer.Option(False, "--json", help="Print one JSON object and nothing else."),
+) -> None:
+    """Linear flattening: deep (factored) against flat synapses, C_s, and max error where it applies."""
+    from deepcheap.flattening.linear import linear_summary
+
+    kind = check_choice("kind", kind.lower(), LINEAR_KINDS)
+    payload = linear_summary(kind, n, seed=seed)
+    if json:
+        print_json(payload)
+        return
+    table = Table(title=f"linear flattening: {kind}, n = {n}", show_header=False)
+    for key, value in payload.items():
+        table.add_row(key, fmt(value))
+    console.print(table)
