@@ -67,6 +67,29 @@ def test_training_reduces_the_error():
     assert bool((after < before / 5).all())
 
 
+def test_cross_entropy_with_weight_decay_matches_torch_adamw():
+    """Classification: the engine's loss and AdamW steps equal torch's cross_entropy + AdamW."""
+    x, _ = data(points=64)
+    labels = (x[:, 0] > x[:, 1]).long() + (x[:, 2] > 0.5).long()
+    model = StackedMLP(MLPSpec(3, (5,), "tanh", 3), seeds=[4])
+    params = [t.detach().clone().requires_grad_() for t in (model.weights[0][0], model.biases[0][0],
+                                                             model.weights[1][0], model.biases[1][0])]
+    result = train(model, x, labels, steps=20, lr=2e-2, schedule="constant", loss="cross_entropy",
+                   weight_decay=0.1, x_test=x, y_test=labels)
+    opt = torch.optim.AdamW(params, lr=2e-2, weight_decay=0.1)
+    for _ in range(20):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(torch.tanh(x @ params[0] + params[1]) @ params[2] + params[3],
+                                          labels).backward()
+        opt.step()
+    torch.testing.assert_close(model.weights[0][0], params[0].detach(), rtol=1e-6, atol=1e-9)
+    with torch.no_grad():
+        logits = torch.tanh(x @ params[0] + params[1]) @ params[2] + params[3]
+    expected = torch.nn.functional.cross_entropy(logits, labels)
+    assert float(result.train_cross_entropy[0]) == pytest.approx(float(expected), rel=1e-6)
+    assert float(result.test_accuracy[0]) == pytest.approx(float((logits.argmax(1) == labels).double().mean()))
+
+
 @pytest.mark.parametrize(
     ("call", "match"),
     [
@@ -78,6 +101,7 @@ def test_training_reduces_the_error():
         (lambda: StackedMLP(MLPSpec(2, (3,)), seeds=[1], widths=[5]), "widths"),
         (lambda: train(StackedMLP(MLPSpec(3, (3,)), seeds=[1]), *data(), steps=0, lr=1e-2), "steps"),
         (lambda: train(StackedMLP(MLPSpec(3, (3,)), seeds=[1]), *data(), steps=1, lr=-1.0), "lr"),
+        (lambda: train(StackedMLP(MLPSpec(3, (3,)), seeds=[1]), *data(), steps=1, lr=1e-2, loss="l1"), "loss"),
     ],
 )
 def test_bad_input(call, match):

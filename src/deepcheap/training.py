@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import torch
 
 from deepcheap.activations import get_activation
-from deepcheap.errors import InvalidArgumentError, check_int_range, check_positive
+from deepcheap.errors import InvalidArgumentError, check_choice, check_int_range, check_positive
 from deepcheap.precision import resolve_dtype
 
 
@@ -133,33 +133,55 @@ class StackedMLP(torch.nn.Module):
 
 @dataclass
 class TrainingResult:
-    train_mse: torch.Tensor  # (M,)
+    train_mse: torch.Tensor | None  # (M,); for loss="mse"
     test_mse: torch.Tensor | None
     test_relative_rms: torch.Tensor | None  # sqrt(test mse) / rms(y_test)
     steps: int
     seconds: float
+    train_cross_entropy: torch.Tensor | None = None  # (M,); for loss="cross_entropy"
+    test_cross_entropy: torch.Tensor | None = None
+    test_accuracy: torch.Tensor | None = None
+
+
+def _cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy per model: logits (M, N, K), labels (N,) or (M, N) -> (M,)."""
+    labels = labels.expand(logits.shape[0], -1) if labels.dim() == 1 else labels
+    logp = torch.log_softmax(logits, dim=-1)
+    return -logp.gather(-1, labels.unsqueeze(-1)).squeeze(-1).mean(dim=1)
+
+
+def _accuracy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    labels = labels.expand(logits.shape[0], -1) if labels.dim() == 1 else labels
+    return (logits.argmax(dim=-1) == labels).to(logits.dtype).mean(dim=1)
 
 
 def train(model: StackedMLP, x: torch.Tensor, y: torch.Tensor, *, steps: int, lr, betas=(0.9, 0.999),
-          eps: float = 1e-8, schedule: str = "cosine", x_test=None, y_test=None) -> TrainingResult:
+          eps: float = 1e-8, schedule: str = "cosine", x_test=None, y_test=None, loss: str = "mse",
+          weight_decay: float = 0.0) -> TrainingResult:
     """Full-batch Adam on every model at once; ``lr`` is a float or a (M,) tensor (one per model).
 
-    ``schedule="cosine"`` decays each learning rate to 1% of its start over ``steps``.
+    ``loss="mse"`` (regression, y float) or ``"cross_entropy"`` (classification: y integer class labels
+    of shape (N,) or (M, N), model outputs are logits). ``schedule="cosine"`` decays each learning
+    rate to 1% of its start over ``steps``. ``weight_decay`` adds decoupled (AdamW) decay.
     """
     steps = check_int_range("steps", steps, 1)
-    if y.dim() == 1:
+    check_choice("loss", loss, ("mse", "cross_entropy"))
+    classify = loss == "cross_entropy"
+    if classify:
+        y = y.long()
+    elif y.dim() == 1:
         y = y.unsqueeze(-1)
-    if x.shape[0] != y.shape[0]:
-        raise InvalidArgumentError(f"x has {x.shape[0]} rows but y has {y.shape[0]}.")
+    if x.shape[-2] != y.shape[-1 if classify else -2]:
+        raise InvalidArgumentError(f"x has {x.shape[-2]} rows but y has {y.shape[-1 if classify else -2]}.")
     lr0 = _per_model(lr, model)
     params = list(model.parameters())
     first = [torch.zeros_like(p) for p in params]
     second = [torch.zeros_like(p) for p in params]
     b1, b2 = betas
     start = time.perf_counter()
+    objective = (lambda out: _cross_entropy(out, y)) if classify else (lambda out: ((out - y) ** 2).mean(dim=(1, 2)))
     for step in range(1, steps + 1):
-        loss = ((model(x) - y) ** 2).mean(dim=(1, 2)).sum()
-        grads = torch.autograd.grad(loss, params)
+        grads = torch.autograd.grad(objective(model(x)).sum(), params)
         factor = 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * (step - 1) / steps)) if schedule == "cosine" else 1.0
         rate = lr0 * factor / (1 - b1**step)  # Adam as torch.optim.Adam writes it
         root_correction = math.sqrt(1 - b2**step)
@@ -168,9 +190,19 @@ def train(model: StackedMLP, x: torch.Tensor, y: torch.Tensor, *, steps: int, lr
                 m1.mul_(b1).add_(g, alpha=1 - b1)
                 m2.mul_(b2).addcmul_(g, g, value=1 - b2)
                 denominator = (m2.sqrt() / root_correction).add_(eps)
-                p.sub_(rate.view(-1, *([1] * (p.dim() - 1))) * m1 / denominator)
+                shaped = rate.view(-1, *([1] * (p.dim() - 1)))
+                if weight_decay:
+                    p.mul_(1 - shaped * weight_decay * (1 - b1**step))
+                p.sub_(shaped * m1 / denominator)
     seconds = time.perf_counter() - start
     with torch.no_grad():
+        if classify:
+            result = TrainingResult(None, None, None, steps, seconds, train_cross_entropy=objective(model(x)))
+            if x_test is not None:
+                logits = model(x_test)
+                result.test_cross_entropy = _cross_entropy(logits, y_test.long())
+                result.test_accuracy = _accuracy(logits, y_test.long())
+            return result
         train_mse = ((model(x) - y) ** 2).mean(dim=(1, 2))
         test_mse = relative = None
         if x_test is not None:
