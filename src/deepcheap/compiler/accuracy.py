@@ -92,13 +92,20 @@ def allocate(sensitivity: dict[int, float], best_error: dict[int, float], eps: f
         return Allocation({g: None for g in sensitivity}, best_total)
     active = {g: s for g, s in sensitivity.items() if s > 0}
     budget = SAFETY * eps - floor
-    shares = {g: budget / (len(active) * s) for g, s in active.items()} if budget > 0 else {}
-    if budget <= 0 or any(shares[g] < best_error[g] for g in active):
+    best_sum = sum(s * best_error[g] for g, s in active.items())
+    if budget <= 0 or budget < best_sum:
         raise PrecisionError(
             f"eps = {eps:g} is out of reach in {dtype_name(dtype)}: the best this network can guarantee is "
-            f"{best_total:.2g}"
+            f"{best_total:.2g}; with the safety factor 2 the smallest eps it accepts is "
+            f"{(floor + best_sum) / SAFETY:.2g}"
             + (" (float64 would do far better: pass dtype=torch.float64)." if machine_epsilon(dtype) > 1e-15
                else "; ask for a larger eps.")
         )
+    shares = {g: budget / (len(active) * s) for g, s in active.items()}
+    if any(shares[g] < best_error[g] for g in active):
+        # equal shares would ask some gate for less than its best: give every gate its best error
+        # plus an equal share of the slack, which still sums to the budget
+        slack = (budget - best_sum) / len(active)
+        shares = {g: best_error[g] + slack / s for g, s in active.items()}
     targets = {g: shares.get(g) for g in sensitivity}
     return Allocation(targets, eps)

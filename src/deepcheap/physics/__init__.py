@@ -1,0 +1,1 @@
+"""Physics with exact Hamiltonians: Ising lattices, samplers, exact results, Gaussian classes."""

@@ -1,0 +1,61 @@
+"""Cheap learning: parameter counts against their formulas; the cheap classifier's feature is the energy."""
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+import torch
+
+from deepcheap import library
+from deepcheap.cheap_learning import CheapIsingClassifier, mlp_sweep, parameter_counts, swindle, train_cheap
+from deepcheap.errors import InvalidArgumentError
+
+
+def test_parameter_counts_follow_the_formulas():
+    counts = parameter_counts(16, degree=3)
+    assert counts["generic"] == math.comb(19, 3)
+    assert counts["local"] == 1 + 16 + 32 and counts["symmetric"] == 3
+    assert counts["log10_any_function"] == pytest.approx(16 * math.log10(2))
+    huge = parameter_counts(10**6, degree=4)
+    assert huge["log10_generic"] == pytest.approx(math.log10(math.comb(10**6 + 4, 4)), rel=1e-10)
+    assert swindle(10**6, 256)["v_times_n"] == 256 * 10**6
+
+
+def test_cheap_feature_is_affine_in_the_ising_energy():
+    L = 5
+    model = CheapIsingClassifier(3, seed=1)
+    spins = np.random.default_rng(2).choice([-1.0, 1.0], size=(50, L, L))
+    symbols = sorted(library.ising_2d(L).free_symbols, key=str)
+    energy = sp.lambdify(symbols, library.ising_2d(L))(*spins.reshape(50, -1).T)
+    a, b = model.kernel.detach().numpy()
+    with torch.no_grad():
+        feature = model.feature(torch.as_tensor(spins)).numpy()
+    np.testing.assert_allclose(feature, 2 * (a**2 + b**2) - 2 * a * b * energy / L**2, rtol=1e-12)
+    assert model.parameters_count == 2 + 2 * 3 <= 10
+
+
+def test_cheap_and_generic_classifiers_learn_an_energy_threshold():
+    """Random vs mostly aligned spins: the cheap net matches the best energy threshold (the oracle)."""
+    rng = np.random.default_rng(0)
+    L = 6
+    spins = rng.choice([-1.0, 1.0], size=(600, L, L))
+    ordered = rng.random(600) < 0.5
+    spins[ordered] = np.where(rng.random((int(ordered.sum()), L, L)) < 0.9, 1.0, -1.0)  # mostly aligned
+    labels = ordered.astype(int)
+    cheap = train_cheap(spins[:400], labels[:400], spins[400:], labels[400:], 2, steps=300, restarts=1)
+    energy = -(spins * np.roll(spins, -1, 1) + spins * np.roll(spins, -1, 2)).sum(axis=(1, 2))
+    best_threshold = max(np.mean((energy[400:] < t) == labels[400:]) for t in np.unique(energy) + 0.5)
+    assert cheap["test_accuracy"] >= best_threshold - 0.02 and cheap["parameters"] == 6
+    rows = mlp_sweep(spins[:400], labels[:400], spins[400:], labels[400:], 2, [2, 8], seeds=1, steps=150)
+    assert [r["parameters"] for r in rows] == [36 * 2 + 2 + 2 * 2 + 2, 36 * 8 + 8 + 8 * 2 + 2]
+    assert all(0.5 <= r["test_accuracy"] <= 1.0 for r in rows)
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(InvalidArgumentError, match="classes"):
+        CheapIsingClassifier(5)
+    with pytest.raises(InvalidArgumentError, match=r"\(N, L, L\)"):
+        CheapIsingClassifier(2)(torch.zeros(3, 4))
+    with pytest.raises(InvalidArgumentError, match="v"):
+        swindle(10, 1)
