@@ -8,6 +8,7 @@ from deepcheap._version import __version__
 from deepcheap.cli import compile as _compile
 from deepcheap.cli import flatten as _flatten
 from deepcheap.cli import gate as _gate
+from deepcheap.cli import ising as _ising
 from deepcheap.cli import reproduce as _reproduce
 
 app = typer.Typer(
@@ -38,3 +39,4 @@ app.command("claims")(_reproduce.claims)
 app.command("gate")(_gate.gate)
 app.command("compile")(_compile.compile_command)
 app.add_typer(_flatten.flatten_app, name="flatten")
+app.add_typer(_ising.ising_app, name="ising")
