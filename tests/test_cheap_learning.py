@@ -31,8 +31,16 @@ def test_cheap_feature_is_affine_in_the_ising_energy():
     a, b = model.kernel.detach().numpy()
     with torch.no_grad():
         feature = model.feature(torch.as_tensor(spins)).numpy()
-    np.testing.assert_allclose(feature, 2 * (a**2 + b**2) - 2 * a * b * energy / L**2, rtol=1e-12)
+    np.testing.assert_allclose(feature, 2 * (a**2 + b**2) * L**2 - 2 * a * b * energy, rtol=1e-12)
     assert model.parameters_count == 2 + 2 * 3 <= 10
+    with torch.no_grad():
+        from_moments = model.logits_from_moments(model.moments(torch.as_tensor(spins * 0.7)))
+        torch.testing.assert_close(model(torch.as_tensor(spins * 0.7)), from_moments, rtol=1e-12, atol=1e-12)
+    coupling = model.log_odds_couplings(0, 2)
+    with torch.no_grad():
+        logits = model(torch.as_tensor(spins)).numpy()
+    np.testing.assert_allclose(logits[:, 2] - logits[:, 0], -coupling * energy + (logits[0, 2] - logits[0, 0])
+                               + coupling * energy[0], rtol=1e-10, atol=1e-10)
 
 
 def test_cheap_and_generic_classifiers_learn_an_energy_threshold():

@@ -9,9 +9,16 @@
 from __future__ import annotations
 
 from deepcheap.claims import (
+    c01_boltzmann_posterior,
     c02_product_gate,
     c03_bit_product,
     c04_polynomials,
+    c05_cheap_learning,
+    c06_readout,
+    c07_sufficient_statistics,
+    c08_distillation,
+    c09_renormalization,
+    c10_dictionary,
     c11_linear,
     c12_product_flattening,
     c13_monomials,
@@ -33,7 +40,11 @@ from deepcheap.claims.base import (
 )
 from deepcheap.errors import InvalidArgumentError
 
-_MODULES = (c02_product_gate, c03_bit_product, c04_polynomials, c11_linear, c12_product_flattening, c13_monomials)
+_MODULES = (
+    c01_boltzmann_posterior, c02_product_gate, c03_bit_product, c04_polynomials, c05_cheap_learning, c06_readout,
+    c07_sufficient_statistics, c08_distillation, c09_renormalization, c10_dictionary, c11_linear,
+    c12_product_flattening, c13_monomials,
+)
 ALL_CLAIMS: tuple[Claim, ...] = tuple(sorted((m.CLAIM for m in _MODULES), key=lambda c: c.id))
 _BY_ID = {c.id: c for c in ALL_CLAIMS}
 

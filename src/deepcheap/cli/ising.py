@@ -16,7 +16,7 @@ ising_app = typer.Typer(help="The periodic Ising model: samplers with error bars
 def sample(
     L: int = typer.Option(16, "--L", help="Side length of the periodic lattice (>= 2)."),
     T: float = typer.Option(2.269185314213022, "--T", help="Temperature in units of J/k_B (default T_c)."),
-    algorithm: str = typer.Option("auto", help="metropolis, wolff, or auto (Wolff up to 1.5 T_c)."),
+    algorithm: str = typer.Option("auto", help="metropolis, wolff, or auto (Wolff within 10% of T_c)."),
     sweeps: int = typer.Option(4000, help="Measured sweeps per chain (after sweeps/5 thermalisation sweeps)."),
     chains: int = typer.Option(8, help="Independent chains (run in parallel)."),
     dims: int = typer.Option(2, help="Lattice dimension: 1 or 2."),
