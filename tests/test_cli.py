@@ -94,7 +94,7 @@ def test_claims_listing():
 
 def test_reproduce_writes_all_outputs(tmp_path):
     out = tmp_path / "run"
-    result = invoke("reproduce", "--quick", "--only", "C02,C03", "--out", str(out))
+    result = invoke("reproduce", "--executor", "serial", "--quick", "--only", "C02,C03", "--out", str(out))
     assert result.exit_code == 0, result.output
     for name in ("report.md", "report.html", "results.json", "manifest.json", "trials.jsonl"):
         assert (out / name).stat().st_size > 0, name
@@ -116,8 +116,8 @@ def test_reproduce_writes_all_outputs(tmp_path):
 
 def test_reproduce_resume_refuses_a_different_scale(tmp_path):
     out = tmp_path / "run"
-    assert invoke("reproduce", "--only", "C03", "--out", str(out)).exit_code == 0
-    result = invoke("reproduce", "--full", "--only", "C03", "--out", str(out), "--resume")
+    assert invoke("reproduce", "--executor", "serial", "--only", "C03", "--out", str(out)).exit_code == 0
+    result = invoke("reproduce", "--executor", "serial", "--full", "--only", "C03", "--out", str(out), "--resume")
     assert result.exit_code == 2 and "same --quick/--full" in result.stderr
 
 

@@ -13,12 +13,22 @@ key, so every executor gives the same numbers. Results are collected with ``.res
 Resume: with ``log_path`` every finished trial is appended as one JSON line and flushed. Trials
 whose key is already in the log are not run again; a truncated last line (a killed run) is
 ignored and that trial redone.
+
+Threads: every trial runs with one torch thread and one numba thread, whichever executor runs it.
+Trials are small, so parallelism belongs across trials (``process:N``, Dask); one thread also keeps
+floating-point reductions in the same order everywhere, so results are bitwise identical across
+executors, and no idle OpenMP pool of one worker spins on the cores the other workers need.
+
+Tracing: if the environment variable ``DEEPCHEAP_TRACE_TRIALS`` names a file, each executed trial
+appends its key there (one line, from whichever process ran it): a check that resume redoes nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -26,13 +36,46 @@ from pathlib import Path
 from deepcheap.claims import Claim, ClaimResult, Trial, get_claim, trial_seed
 from deepcheap.errors import InvalidArgumentError
 
+TRACE_ENV = "DEEPCHEAP_TRACE_TRIALS"
+TRIAL_THREADS = 1
+
 
 def execute_trial(claim_id: str, trial_id: str, params: dict, seed: int) -> dict:
     """Run one trial (module-level, so it pickles for process and Dask workers)."""
-    start = time.perf_counter()
-    result = get_claim(claim_id).run_trial(params, seed)
+    _trace(f"{claim_id}/{trial_id}")
+    with _torch_threads(TRIAL_THREADS):
+        start = time.perf_counter()
+        result = get_claim(claim_id).run_trial(params, seed)
+        seconds = round(time.perf_counter() - start, 4)
     return {"claim": claim_id, "trial": trial_id, "params": params, "seed": seed, "result": result,
-            "seconds": round(time.perf_counter() - start, 4)}
+            "seconds": seconds}
+
+
+@contextlib.contextmanager
+def _torch_threads(n: int):
+    """Run with ``n`` torch and numba threads; the previous counts are restored only on the main thread.
+
+    (A Dask worker runs tasks on pool threads that share one torch setting: it is left at ``n``.)
+    """
+    import numba
+    import torch
+
+    previous, previous_numba = torch.get_num_threads(), numba.get_num_threads()
+    torch.set_num_threads(n)
+    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    try:
+        yield
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            torch.set_num_threads(previous)
+            numba.set_num_threads(previous_numba)
+
+
+def _trace(key: str) -> None:
+    path = os.environ.get(TRACE_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:  # one short O_APPEND write: safe across processes
+            handle.write(key + "\n")
 
 
 class _Deferred:
@@ -93,6 +136,15 @@ def _repair_tail(path: Path) -> None:
         path.write_bytes(data[: data.rfind(b"\n") + 1])
 
 
+def _check_seeds(log: Path, done: dict[str, dict], seed: int) -> None:
+    """A log written with another root seed cannot be resumed: its trials would not match a fresh run."""
+    for key, record in done.items():
+        if "seed" in record and record["seed"] != trial_seed(seed, key):
+            raise InvalidArgumentError(
+                f"{log} holds trial {key} run with another root seed; resume with the run's --seed or use a new --out."
+            )
+
+
 def run_sweep(claims: Iterable[Claim], scale: str, seed: int = 0, *, executor=None,
               log_path: str | Path | None = None, resume: bool = False,
               on_trial: Callable[[Trial, dict, bool], None] | None = None,
@@ -110,6 +162,7 @@ def run_sweep(claims: Iterable[Claim], scale: str, seed: int = 0, *, executor=No
         if resume:
             _repair_tail(log)
             done = {f"{r['claim']}/{r['trial']}": r for r in read_log(log)}
+            _check_seeds(log, done, seed)
         elif log.exists():
             log.unlink()
     plan = [(claim, claim.trials(scale)) for claim in claims]

@@ -1,27 +1,23 @@
-"""--executor strings -> executor objects (context managers that shut down cleanly)."""
+"""--executor strings -> executor objects (context managers that shut down cleanly).
+
+The forms and their meaning live in :mod:`deepcheap.executors`; this module is the CLI's name for them.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from deepcheap.executors import FORMS, open_executor, parse_executor
 
-from deepcheap.errors import InvalidArgumentError, check_int_range
-from deepcheap.sweep import SerialExecutor
+EXECUTOR_HELP = (
+    "auto (default: process:N on N cores, serial on one), serial, process:N (N local processes), "
+    "dask:local[:N] (a local Dask cluster, 2 workers by "
+    "default), or dask:ADDRESS (a running Dask scheduler, e.g. dask:tcp://host:8786). Dask needs the optional "
+    "extra 'dist' of deepcheap."
+)  # no square brackets: typer renders help as rich markup
 
 
-@contextlib.contextmanager
 def make_executor(spec: str):
-    """``serial`` or ``process:N``."""
-    kind, _, arg = spec.partition(":")
-    kind = kind.strip().lower()
-    if kind == "serial" and not arg:
-        yield SerialExecutor()
-    elif kind == "process":
-        workers = check_int_range("process workers", int(arg) if arg.strip().isdigit() else -1, 1, 256,
-                                  hint="write --executor process:N, e.g. process:2")
-        context = multiprocessing.get_context("spawn")  # torch and fork do not mix well
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            yield pool
-    else:
-        raise InvalidArgumentError(f"unknown executor {spec!r}; use serial or process:N.")
+    """``serial``, ``process:N``, ``dask:local``, ``dask:local:N`` or ``dask:ADDRESS``."""
+    return open_executor(parse_executor(spec))
+
+
+__all__ = ["EXECUTOR_HELP", "FORMS", "make_executor", "parse_executor"]

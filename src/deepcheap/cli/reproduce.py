@@ -11,9 +11,9 @@ from rich.table import Table
 
 from deepcheap.claims import ALL_CLAIMS, select_claims
 from deepcheap.cli._common import console, handle_errors, print_json
-from deepcheap.cli.executors import make_executor
+from deepcheap.cli.executors import EXECUTOR_HELP, make_executor, parse_executor
 from deepcheap.errors import InvalidArgumentError
-from deepcheap.report import build_manifest, now, write_report
+from deepcheap.report import build_manifest, now, write_manifest, write_report
 from deepcheap.sweep import run_sweep
 
 VERDICT_STYLE = {"holds": "green", "holds with caveats": "yellow", "fails": "red"}
@@ -26,26 +26,35 @@ def reproduce(
     only: str = typer.Option(None, help="Comma-separated claim ids, e.g. C02,C03 (default: all)."),
     out: Path = typer.Option(Path("deepcheap-report"), help="Output directory."),
     seed: int = typer.Option(0, help="Root seed; every trial's seed derives from it and the trial's id."),
-    executor: str = typer.Option("serial", help="serial, or process:N (N worker processes)."),
+    executor: str = typer.Option("auto", help=EXECUTOR_HELP),
     resume: bool = typer.Option(False, "--resume", help="Keep finished trials from OUT/trials.jsonl; run the rest."),
 ) -> None:
     """Reproduce the paper's claims: numbers, figures and verdicts in OUT/report.html and report.md."""
     scale = "quick" if quick else "full"
     claims = select_claims(only)
-    _check_out_dir(out, scale, seed, resume)
+    spec = parse_executor(executor)  # a bad --executor fails before anything is written
+    previous = _check_out_dir(out, scale, seed, resume)
     manifest = build_manifest(scale=scale, seed=seed, claims=[c.id for c in claims],
                               arguments={"only": only, "out": str(out), "executor": executor, "resume": resume},
-                              executor=executor)
+                              executor=str(spec))
+    if previous is not None:
+        manifest["resumed_from"] = {"started": previous.get("started"), "executor": previous.get("executor"),
+                                    "finished": previous.get("finished")}
+    manifest["finished"] = None  # written before any trial runs: a killed run leaves its manifest with its trials
     trials = {c.id: len(c.trials(scale)) for c in claims}
-    out.mkdir(parents=True, exist_ok=True)
+    reused_count = 0
     start = time.perf_counter()
     with make_executor(executor) as pool, Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console, transient=True,
     ) as progress:
+        out.mkdir(parents=True, exist_ok=True)  # only once the executor is up (a missing extra writes nothing)
+        write_manifest(out, manifest)
         task = progress.add_task(f"{scale} run", total=sum(trials.values()))
 
         def on_trial(trial, record, reused):
+            nonlocal reused_count
+            reused_count += reused
             progress.update(task, advance=1, description=f"{trial.claim_id} {trial.trial_id}")
 
         def on_claim(result):
@@ -57,6 +66,7 @@ def reproduce(
     manifest["finished"] = now()
     manifest["wall_seconds"] = round(time.perf_counter() - start, 2)
     manifest["timings"] = {cid: round(r.seconds, 3) for cid, r in results.items()}
+    manifest["trials"] = {"total": sum(trials.values()), "reused": reused_count}
     manifest["trial_seeds"] = "seed(root, claim/trial) via numpy SeedSequence; each record in trials.jsonl has its seed"
     ordered = [results[c.id] for c in claims]
     paths = write_report(out, ordered, manifest)
@@ -69,19 +79,27 @@ def reproduce(
     console.print(f"report: {paths['report.html']}  (also report.md, results.json, manifest.json, {LOG_NAME})")
 
 
-def _check_out_dir(out: Path, scale: str, seed: int, resume: bool) -> None:
+def _check_out_dir(out: Path, scale: str, seed: int, resume: bool) -> dict | None:
+    """The manifest of the run being resumed (None if there is none); refuses a mismatched resume."""
     import json
 
     manifest = out / "manifest.json"
     if out.exists() and not out.is_dir():
         raise InvalidArgumentError(f"--out {out} is a file; give a directory.")
-    if resume and manifest.exists():
+    if not (resume and manifest.exists()):
+        return None
+    try:
         previous = json.loads(manifest.read_text(encoding="utf-8"))
-        if previous.get("scale") != scale or previous.get("seed") != seed:
-            raise InvalidArgumentError(
-                f"{out} holds a run with scale={previous.get('scale')} seed={previous.get('seed')}; resume it with the "
-                "same --quick/--full and --seed, or choose a new --out."
-            )
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidArgumentError(f"{manifest} is not a deepcheap manifest; choose a new --out.") from None
+    if not isinstance(previous, dict):
+        raise InvalidArgumentError(f"{manifest} is not a deepcheap manifest; choose a new --out.")
+    if previous.get("scale") != scale or previous.get("seed") != seed:
+        raise InvalidArgumentError(
+            f"{out} holds a run with scale={previous.get('scale')} seed={previous.get('seed')}; resume it with the "
+            "same --quick/--full and --seed, or choose a new --out."
+        )
+    return previous
 
 
 @handle_errors

@@ -42,9 +42,18 @@ def write_report(out_dir: str | Path, results: list[ClaimResult], manifest: dict
     paths["report.html"].write_text(render_html(results, manifest, pngs), encoding="utf-8")
     paths["results.json"].write_text(json.dumps(results_document(results, manifest), indent=2, default=_json_default),
                                      encoding="utf-8")
-    paths["manifest.json"].write_text(json.dumps(manifest, indent=2, default=_json_default), encoding="utf-8")
+    write_manifest(out, manifest)
     paths["figures"] = figures_dir
     return paths
+
+
+def write_manifest(out_dir: str | Path, manifest: dict) -> Path:
+    """Write ``out_dir/manifest.json`` atomically (a killed run never leaves half a manifest)."""
+    path = Path(out_dir) / "manifest.json"
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(manifest, indent=2, default=_json_default), encoding="utf-8")
+    partial.replace(path)
+    return path
 
 
 def _json_default(value):
@@ -64,5 +73,6 @@ __all__ = [
     "render_html",
     "render_markdown",
     "results_document",
+    "write_manifest",
     "write_report",
 ]

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from deepcheap.claims import ClaimResult
-from deepcheap.report.content import PAPER, TITLE, check_rows, figure_refs, run_lines, summary_rows, verdict_counts
+from deepcheap.report.content import (
+    NOT_RUN,
+    PAPER,
+    TITLE,
+    check_rows,
+    figure_refs,
+    run_lines,
+    summary_rows,
+    table_i_rows,
+    verdict_counts,
+)
 
 
 def _table(columns: list[str], rows: list[list]) -> list[str]:
@@ -15,6 +25,11 @@ def _table(columns: list[str], rows: list[list]) -> list[str]:
     return lines
 
 
+def _checked_by(checks: list[tuple[str, str]]) -> str:
+    return "; ".join(f"{cid} ({verdict})" if verdict == NOT_RUN else f"[{cid}](#{cid}) ({verdict})"
+                     for cid, verdict in checks)
+
+
 def render_markdown(results: list[ClaimResult], manifest: dict, figure_dir: str = "figures") -> str:
     counts = verdict_counts(results)
     out = [f"# {TITLE}", "", f"Paper: {PAPER}.", ""]
@@ -22,8 +37,13 @@ def render_markdown(results: list[ClaimResult], manifest: dict, figure_dir: str 
     out += ["", "## Summary", "",
             ", ".join(f"{n} {v}" for v, n in counts.items()) + f" ({len(results)} claims).", ""]
     out += _table(["claim", "title", "verdict", "headline"], summary_rows(results))
+    out += ["", "## Table I: physics and machine learning", "",
+            "The paper's dictionary, each row with the claims whose numbers check it.", ""]
+    out += _table(["physics", "machine learning", "checked by"],
+                  [[row.physics, row.ml, _checked_by(checks)] for row, checks in table_i_rows(results)])
     for r in results:
-        out += ["", f"## {r.claim_id}: {r.title}", "", f"*Paper: {r.section}.* {r.statement}", "",
+        out += ["", f'<a id="{r.claim_id}"></a>', "", f"## {r.claim_id}: {r.title}", "",
+                f"*Paper: {r.section}.* {r.statement}", "",
                 f"**Verdict: {r.verdict}.** {r.headline}", ""]
         for text in r.failures:
             out.append(f"- Fails: {text}")
