@@ -226,6 +226,9 @@ class Claim:
     trials: Callable[[str], list[Trial]]
     run_trial: Callable[[dict, int], dict]
     summarize: Callable[[list[dict], str], Summary]
+    # metric keys measured with a clock (cost exponents...): they differ from run to run, so
+    # comparisons of runs across executors leave them out
+    timed_metrics: tuple[str, ...] = ()
 
     def result(self, records: list[dict], scale: str, seconds: float = 0.0) -> ClaimResult:
         """Summarise finished trial records (each ``{"trial", "params", "seed", "result"}``)."""

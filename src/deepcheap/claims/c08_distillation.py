@@ -249,5 +249,6 @@ CLAIM = Claim(
     trials=trials,
     run_trial=run_trial,
     summarize=summarize,
+    timed_metrics=("cost_exponents",),
 )
 run = CLAIM.run
