@@ -70,7 +70,8 @@ def reproduce(
     manifest["trial_seeds"] = "seed(root, claim/trial) via numpy SeedSequence; each record in trials.jsonl has its seed"
     ordered = [results[c.id] for c in claims]
     paths = write_report(out, ordered, manifest)
-    table = Table(title=f"deepcheap reproduce --{scale}: {len(ordered)} claims in {manifest['wall_seconds']:.0f} s")
+    claims_run = f"{len(ordered)} claim" + ("" if len(ordered) == 1 else "s")
+    table = Table(title=f"deepcheap reproduce --{scale}: {claims_run} in {manifest['wall_seconds']:.0f} s")
     for column in ("claim", "verdict", "headline"):
         table.add_column(column)
     for r in ordered:
