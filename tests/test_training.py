@@ -1,5 +1,6 @@
 """The batched training engine: padded models train exactly like unpadded ones; the loop agrees."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -90,6 +91,37 @@ def test_cross_entropy_with_weight_decay_matches_torch_adamw():
     assert float(result.test_accuracy[0]) == pytest.approx(float((logits.argmax(1) == labels).double().mean()))
 
 
+def test_fitted_output_layer_is_the_least_squares_solution():
+    """Oracle: numpy.linalg.lstsq on each model's own features (padded units get zero weight)."""
+    x, y = data(points=96)
+    model = StackedMLP(MLPSpec(3, (7, 7), "softplus"), seeds=[5, 6], widths=[4, 7])
+    model.fit_output_layer(x, y)
+    with torch.no_grad():
+        features = model.features(x).numpy()
+    for m, width in enumerate(model.widths):
+        design = np.hstack([features[m][:, :width], np.ones((len(x), 1))])
+        expected, *_ = np.linalg.lstsq(design, y.numpy(), rcond=None)
+        fitted = np.vstack([model.weights[-1][m, :width].detach().numpy(), model.biases[-1][m].detach().numpy()])
+        best = np.linalg.norm(design @ expected - y.numpy())
+        # the features are nearly collinear, so compare residuals (what the fit is for), not weights
+        assert np.linalg.norm(design @ fitted - y.numpy()) <= best * (1 + 1e-6)
+        assert not model.weights[-1][m, width:].detach().abs().any()
+
+
+def test_least_squares_read_out_keeps_padding_exact_and_beats_plain_adam():
+    x, y = data(n=2)
+    padded = StackedMLP(MLPSpec(2, (8,), "tanh"), seeds=[11, 12], widths=[4, 8])
+    alone = StackedMLP(MLPSpec(2, (4,), "tanh"), seeds=[11])
+    plain = StackedMLP(MLPSpec(2, (4,), "tanh"), seeds=[11])
+    r1 = train(padded, x, y, steps=300, lr=3e-2, output="least_squares")
+    r2 = train(alone, x, y, steps=300, lr=3e-2, output="least_squares")
+    r3 = train(plain, x, y, steps=300, lr=3e-2)
+    assert float(r1.train_mse[0]) == pytest.approx(float(r2.train_mse[0]), rel=1e-6)
+    assert float(r2.train_mse[0]) < float(r3.train_mse[0]) / 4  # variable projection: far better conditioned
+    gradient = torch.autograd.grad(((alone(x) - y) ** 2).mean(), [alone.weights[-1], alone.biases[-1]])
+    assert max(float(g.abs().max()) for g in gradient) < 1e-7  # the final read-out is optimal (up to the ridge)
+
+
 @pytest.mark.parametrize(
     ("call", "match"),
     [
@@ -102,6 +134,10 @@ def test_cross_entropy_with_weight_decay_matches_torch_adamw():
         (lambda: train(StackedMLP(MLPSpec(3, (3,)), seeds=[1]), *data(), steps=0, lr=1e-2), "steps"),
         (lambda: train(StackedMLP(MLPSpec(3, (3,)), seeds=[1]), *data(), steps=1, lr=-1.0), "lr"),
         (lambda: train(StackedMLP(MLPSpec(3, (3,)), seeds=[1]), *data(), steps=1, lr=1e-2, loss="l1"), "loss"),
+        (lambda: train(StackedMLP(MLPSpec(3, (3,)), seeds=[1]), *data(), steps=1, lr=1e-2, output="newton"),
+         "output"),
+        (lambda: train(StackedMLP(MLPSpec(3, (3,), n_outputs=2), seeds=[1]), data()[0], torch.zeros(128).long(),
+                       steps=1, lr=1e-2, loss="cross_entropy", output="least_squares"), "least_squares"),
     ],
 )
 def test_bad_input(call, match):

@@ -118,17 +118,39 @@ class StackedMLP(torch.nn.Module):
     def models(self) -> int:
         return len(self.widths)
 
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The last hidden layer's activations: (N, n_inputs) or (M, N, n_inputs) -> (M, N, width)."""
+        h = x if x.dim() == 3 else x.unsqueeze(0).expand(self.models, *x.shape)
+        for W, b in zip(self.weights[:-1], self.biases[:-1], strict=True):
+            h = self.activation(torch.baddbmm(b, h, W))
+            if self.padded:
+                h = h * self.mask
+        return h
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (N, n_inputs) shared by all models, or (M, N, n_inputs) -> (M, N, n_outputs)."""
-        h = x if x.dim() == 3 else x.unsqueeze(0).expand(self.models, *x.shape)
-        last = len(self.weights) - 1
-        for layer, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-            h = torch.baddbmm(b, h, W)
-            if layer < last:
-                h = self.activation(h)
-                if self.padded:
-                    h = h * self.mask
-        return h
+        return torch.baddbmm(self.biases[-1], self.features(x), self.weights[-1])
+
+    @torch.no_grad()
+    def fit_output_layer(self, x: torch.Tensor, y: torch.Tensor, ridge: float = 1e-10, *, features=None) -> None:
+        """Set every model's read-out to the least-squares fit of y on its current features.
+
+        With F = [features, 1] (N x (w + 1)) the read-out solves (F^T F + delta I) w = F^T y in float64,
+        delta = ridge * trace(F^T F): a scale-free regulariser that leaves the read-out weights of padded
+        (all-zero) units at zero and, since the trace ignores them, does not depend on padding. float64
+        matters: a product needs large read-out weights on nearly collinear features (the small
+        eigenvalues of F^T F), which a float32 Gram matrix, or a ridge at float32's eps, wipes out.
+        ``features``: ``self.features(x)`` if the caller has it already.
+        """
+        F = (self.features(x) if features is None else features).double()
+        F = torch.cat([F, torch.ones_like(F[..., :1])], dim=-1)
+        targets = (y if y.dim() == 3 else y.unsqueeze(0).expand(self.models, *y.shape)).double()
+        gram = F.transpose(1, 2) @ F
+        delta = ridge * gram.diagonal(dim1=1, dim2=2).sum(dim=-1)
+        gram = gram + delta.view(-1, 1, 1) * torch.eye(gram.shape[-1], dtype=gram.dtype, device=gram.device)
+        solution = torch.linalg.solve(gram, F.transpose(1, 2) @ targets)
+        self.weights[-1].copy_(solution[:, :-1].to(self.weights[-1].dtype))
+        self.biases[-1].copy_(solution[:, -1:].to(self.biases[-1].dtype))
 
 
 @dataclass
@@ -157,16 +179,27 @@ def _accuracy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 
 def train(model: StackedMLP, x: torch.Tensor, y: torch.Tensor, *, steps: int, lr, betas=(0.9, 0.999),
           eps: float = 1e-8, schedule: str = "cosine", x_test=None, y_test=None, loss: str = "mse",
-          weight_decay: float = 0.0) -> TrainingResult:
+          weight_decay: float = 0.0, output: str = "adam") -> TrainingResult:
     """Full-batch Adam on every model at once; ``lr`` is a float or a (M,) tensor (one per model).
 
     ``loss="mse"`` (regression, y float) or ``"cross_entropy"`` (classification: y integer class labels
     of shape (N,) or (M, N), model outputs are logits). ``schedule="cosine"`` decays each learning
     rate to 1% of its start over ``steps``. ``weight_decay`` adds decoupled (AdamW) decay.
+    ``output="least_squares"`` (mse only) is variable projection: before every step and once at the
+    end the linear read-out is the least-squares fit to the current features
+    (:meth:`StackedMLP.fit_output_layer`) and Adam moves the hidden layers only. For an optimal
+    read-out the gradient of the loss with the read-out held fixed is the gradient of the reduced loss,
+    so each step descends min over read-outs; on small regression problems it reaches errors several
+    times smaller than plain Adam in the same number of steps.
     """
     steps = check_int_range("steps", steps, 1)
     check_choice("loss", loss, ("mse", "cross_entropy"))
+    check_choice("output", output, ("adam", "least_squares"))
     classify = loss == "cross_entropy"
+    project = output == "least_squares"
+    if project and classify:
+        raise InvalidArgumentError("output='least_squares' needs loss='mse' (a least-squares read-out fits "
+                                   "regression targets); use output='adam' for classification.")
     if classify:
         y = y.long()
     elif y.dim() == 1:
@@ -175,13 +208,23 @@ def train(model: StackedMLP, x: torch.Tensor, y: torch.Tensor, *, steps: int, lr
         raise InvalidArgumentError(f"x has {x.shape[-2]} rows but y has {y.shape[-1 if classify else -2]}.")
     lr0 = _per_model(lr, model)
     params = list(model.parameters())
+    if project:  # the read-out is solved, not stepped
+        readout = {id(model.weights[-1]), id(model.biases[-1])}
+        params = [p for p in params if id(p) not in readout]
     first = [torch.zeros_like(p) for p in params]
     second = [torch.zeros_like(p) for p in params]
     b1, b2 = betas
     start = time.perf_counter()
     objective = (lambda out: _cross_entropy(out, y)) if classify else (lambda out: ((out - y) ** 2).mean(dim=(1, 2)))
+    def outputs() -> torch.Tensor:
+        if not project:
+            return model(x)
+        features = model.features(x)
+        model.fit_output_layer(x, y, features=features.detach())
+        return torch.baddbmm(model.biases[-1], features, model.weights[-1])
+
     for step in range(1, steps + 1):
-        grads = torch.autograd.grad(objective(model(x)).sum(), params)
+        grads = torch.autograd.grad(objective(outputs()).sum(), params)
         factor = 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * (step - 1) / steps)) if schedule == "cosine" else 1.0
         rate = lr0 * factor / (1 - b1**step)  # Adam as torch.optim.Adam writes it
         root_correction = math.sqrt(1 - b2**step)
@@ -194,6 +237,8 @@ def train(model: StackedMLP, x: torch.Tensor, y: torch.Tensor, *, steps: int, lr
                 if weight_decay:
                     p.mul_(1 - shaped * weight_decay * (1 - b1**step))
                 p.sub_(shaped * m1 / denominator)
+    if project:
+        model.fit_output_layer(x, y)
     seconds = time.perf_counter() - start
     with torch.no_grad():
         if classify:

@@ -31,7 +31,7 @@ DEPTH_KS = (1, 2, 3, 4, 5, 6)
 BUILT_GROUPINGS = ((8, (8,)), (8, (2, 4)), (8, (4, 2)), (8, (2, 2, 2)), (9, (9,)), (9, (3, 3)),
                    (16, (4, 4)), (16, (2, 2, 4)), (16, (2, 2, 2, 2)))
 TRAINED_MONOMIALS = ((2,), (3,), (2, 1), (3, 1), (2, 2))
-TRAINING = {"quick": {"seeds": 3, "budget": Budget(steps=1500), "buckets": BUCKETS[:2]},
+TRAINING = {"quick": {"seeds": 3, "budget": Budget(steps=1000), "buckets": BUCKETS[:2]},
             "full": {"seeds": 10, "budget": Budget(steps=4000, lrs=(1e-2, 3e-2, 1e-1)), "buckets": BUCKETS}}
 TARGET = 0.01
 

@@ -39,7 +39,7 @@ def product(
     activation: str = typer.Option("softplus,tanh,relu", help="Activations to train (comma list)."),
     target: float = typer.Option(0.01, help="Relative RMS error a trained network must reach."),
     seeds: int = typer.Option(3, help="Seeds per width; success = at least one seed reaches the target."),
-    steps: int = typer.Option(1500, help="Adam steps per network (the same for every width and architecture)."),
+    steps: int = typer.Option(1000, help="Adam steps per network (the same for every width and architecture)."),
     max_width: int = typer.Option(32, "--max-width", help="Largest trained width tried."),
     seed: int = typer.Option(0, help="Root seed of the training runs."),
     json: bool = typer.Option(False, "--json", help="Print one JSON object and nothing else."),
@@ -88,9 +88,13 @@ def _print_training(training: dict) -> None:
                       f"{min(s['best_error'].values()):.3g} / {min(d['best_error'].values()):.3g}")
     console.print(table)
     b = training["budget"]
-    console.print(f"budget: {training['seeds']} seeds, {b['steps']} Adam steps, learning rates {list(b['lrs'])}, "
+    console.print(f"budget: {training['seeds']} seeds, {b['steps']} Adam steps ({_READOUT[b['output']]}), "
+                  f"learning rates {list(b['lrs'])}, "
                   f"{b['train_points']} training points, widths up to {training['max_width']}; deep = ceil(log2 n) "
                   f"layers of the same width; {training['seconds']:.0f} s")
+
+
+_READOUT = {"least_squares": "read-out solved by least squares each step", "adam": "read-out by Adam too"}
 
 
 def _train(ns, activation, target, seeds, steps, max_width, seed, quiet) -> dict:

@@ -7,7 +7,9 @@ True
 
 The experiment the follow-up paper (Rolnick & Tegmark 2018) only drew as a heat map. For the
 product x_1 ... x_n on a box, networks of growing width w are trained under one fixed budget
-(full-batch Adam, the same steps, learning-rate grid and data for every width and architecture) and
+(full-batch Adam on the hidden layers with the linear read-out solved by least squares before every
+step, i.e. variable projection; the same steps, learning-rate grid and data for every width and
+architecture) and
 the smallest w at which at least one of S seeds reaches a relative RMS error (test RMS error / RMS of
 the target) at or below the target is reported. Architectures: ``shallow`` (one hidden layer of w)
 and ``deep`` (ceil(log2 n) hidden layers of w each: the depth of a binary product tree).
@@ -47,6 +49,7 @@ class Budget:
     train_points: int = 256
     test_points: int = 1024
     dtype: str = "float32"
+    output: str = "least_squares"  # the read-out solved by least squares at every step, or "adam"
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,8 @@ def _train_bucket(tasks, bucket, depth, activation, seeds, budget, seed, errors)
     model = StackedMLP(MLPSpec(n_max, (max(bucket),) * depth, activation),
                        seeds=[_model_seed(seed, t, w, s) for t, w, s, _ in combos],
                        widths=[w for _, w, _, _ in combos], inputs=[t.n for t, *_ in combos], dtype=dtype)
-    result = train(model, x, y, steps=budget.steps, lr=torch.tensor([lr for *_, lr in combos]), x_test=xt, y_test=yt)
+    result = train(model, x, y, steps=budget.steps, lr=torch.tensor([lr for *_, lr in combos]), x_test=xt, y_test=yt,
+                   output=budget.output)
     rel = result.test_relative_rms.reshape(len(tasks), len(bucket), seeds, len(budget.lrs)).amin(dim=3)
     for i, t in enumerate(tasks):
         for j, w in enumerate(bucket):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import math
+from numbers import Real
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from deepcheap.claims import FigureSpec, Panel
 
@@ -36,6 +38,9 @@ def draw_panel(panel: Panel, ax: Axes | None = None) -> Axes:
         ax.axvline(x, color="0.4", linestyle=":", linewidth=0.8, label=label or None)
     ax.set_xscale(panel.xscale)
     ax.set_yscale(panel.yscale)
+    xs = [x for s in panel.series for x in s.x]
+    if panel.xscale == "linear" and xs and all(isinstance(x, Real) and float(x).is_integer() for x in xs):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # n = 2, 3, 4: no ticks at 2.5
     ax.set_title(panel.title, fontsize=10)
     ax.set_xlabel(panel.xlabel)
     ax.set_ylabel(panel.ylabel)
