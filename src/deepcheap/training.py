@@ -143,6 +143,7 @@ class StackedMLP(torch.nn.Module):
         ``features``: ``self.features(x)`` if the caller has it already.
         """
         F = (self.features(x) if features is None else features).double()
+        y = y.unsqueeze(-1) if y.dim() == 1 else y
         F = torch.cat([F, torch.ones_like(F[..., :1])], dim=-1)
         targets = (y if y.dim() == 3 else y.unsqueeze(0).expand(self.models, *y.shape)).double()
         gram = F.transpose(1, 2) @ F
