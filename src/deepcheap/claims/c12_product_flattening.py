@@ -20,7 +20,7 @@ from deepcheap.flattening.polynomial import (
     shallow_error_curve,
     taylor_rank,
 )
-from deepcheap.flattening.trained import BUCKETS, Budget, ProductTask, minimal_widths
+from deepcheap.flattening.trained import BUCKETS, READOUTS, Budget, ProductTask, minimal_widths
 from deepcheap.gates import shallow_product_gate
 
 ID = "C12"
@@ -102,13 +102,14 @@ def summarize(records: list[dict], scale: str) -> Summary:
               *SHALLOW_SLOPE, detail="the 2^n construction should converge like lambda^2"),
     ]
     grid = _trained_grid(trained)
+    widest = max(max(b) for b in TRAINING[scale]["buckets"])
     unsolved = [f"{k[0]} {k[1]} n={k[3]} on {k[2]}" for k, v in grid.items() if v["min_width"] is None]
     checks.append(Check(
         f"trained tasks without a width reaching {TARGET:.0%} (equal budget, widths <= "
-        f"{max(max(b) for b in TRAINING[scale]['buckets'])})", len(unsolved), high=0, role="caveat",
+        f"{widest})", len(unsolved), high=0, role="caveat",
         detail=(f"under the equal training budget {len(unsolved)} of {len(grid)} (architecture, activation, domain, n) "
                 f"tasks never reached {TARGET:.0%} relative RMS error at any width tried (widths up to "
-                f"{max(max(b) for b in TRAINING[scale]['buckets'])}): the budget, not only the width, limits "
+                f"{widest}): the budget, not only the width, limits "
                 "trained networks"),
     ))
     below = [f"{k[1]} n={k[3]} on {k[2]}: width {v['min_width']} < 2^n = {2 ** k[3]}" for k, v in grid.items()
@@ -229,11 +230,9 @@ def _width_panel(grid: dict, domain, target: float, key: str) -> Panel:
 def _budget_note(scale: str) -> str:
     config = TRAINING[scale]
     b = config["budget"]
-    readout = ("the linear read-out solved by least squares before every step (variable projection)"
-               if b.output == "least_squares" else "the read-out trained by Adam too")
     return (f"Training budget (equal for every width and architecture): full-batch Adam on the hidden layers, "
-            f"{readout}, {b.steps} steps, cosine decay, learning rates {list(b.lrs)}, {b.train_points} training "
-            f"and {b.test_points} test points, "
+            f"{READOUTS[b.output]}, {b.steps} steps, cosine decay, learning rates {list(b.lrs)}, "
+            f"{b.train_points} training and {b.test_points} test points, "
             f"{b.dtype}; {config['seeds']} seeds; widths {[w for bucket in config['buckets'] for w in bucket]}; "
             f"deep = ceil(log2 n) hidden layers of the same width. Success: at least one seed (best learning rate) "
             "at or below the target.")

@@ -76,6 +76,8 @@ def product(
 
 
 def _print_training(training: dict) -> None:
+    from deepcheap.flattening.trained import READOUTS
+
     table = Table(title=f"Trained minimal widths (relative RMS error <= {training['target']:.0%}; '-': not reached)")
     for c in ("activation", "domain", "n", "shallow", "deep", "shallow at 10%", "deep at 10%", "best error s/d"):
         table.add_column(c)
@@ -88,13 +90,10 @@ def _print_training(training: dict) -> None:
                       f"{min(s['best_error'].values()):.3g} / {min(d['best_error'].values()):.3g}")
     console.print(table)
     b = training["budget"]
-    console.print(f"budget: {training['seeds']} seeds, {b['steps']} Adam steps ({_READOUT[b['output']]}), "
+    console.print(f"budget: {training['seeds']} seeds, {b['steps']} Adam steps ({READOUTS[b['output']]}), "
                   f"learning rates {list(b['lrs'])}, "
                   f"{b['train_points']} training points, widths up to {training['max_width']}; deep = ceil(log2 n) "
                   f"layers of the same width; {training['seconds']:.0f} s")
-
-
-_READOUT = {"least_squares": "read-out solved by least squares each step", "adam": "read-out by Adam too"}
 
 
 def _train(ns, activation, target, seeds, steps, max_width, seed, quiet) -> dict:

@@ -37,6 +37,8 @@ from deepcheap.training import MLPSpec, StackedMLP, train
 
 BUCKETS: tuple[tuple[int, ...], ...] = ((1, 2, 3, 4, 6, 8), (12, 16, 24, 32), (48, 64))
 ARCHITECTURES = ("shallow", "deep")
+READOUTS = {"least_squares": "the linear read-out solved by least squares before every step (variable projection)",
+            "adam": "the read-out trained by Adam too"}  # Budget.output -> how reports describe it
 LOOSER_TARGETS = (0.03, 0.1)
 
 
