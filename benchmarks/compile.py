@@ -6,6 +6,12 @@ is the activation work itself: 4 softplus evaluations per bond against one multi
 measured here too (same tensors, same threads) so the table shows how far the module is from it.
 
     python benchmarks/compile.py [--L 64] [--configs 4096]
+    python benchmarks/compile.py --scaling [--sizes 64,128,256,512]
+
+``--scaling`` compiles ``ising2d:L`` for each size in a fresh process (so peak memory is that size's own)
+the way ``deepcheap compile ising2d:L`` does: build the expression, compile, measure the error on the
+automatic sample. It prints seconds per step and the peak resident memory. Targets (issue #14):
+``ising2d:256`` under 30 s and 2 GB in all; ``ising2d:512`` compiles on a 24 GB machine.
 """
 
 from __future__ import annotations
@@ -36,11 +42,62 @@ def best_of(fn, repeats: int = 5) -> float:
     return min(times)
 
 
+def compile_once(L: int) -> dict:
+    """One size, in this process: the seconds of each step and the peak RSS."""
+    start = time.perf_counter()
+    expr = library.ising_2d(L)
+    t_expr = time.perf_counter() - start
+    start = time.perf_counter()
+    net = deepcheap.compile(expr)
+    t_compile = time.perf_counter() - start
+    start = time.perf_counter()
+    error = net.max_error
+    t_measure = time.perf_counter() - start
+    return {"L": L, "expression_s": t_expr, "compile_s": t_compile, "measure_s": t_measure,
+            "points": net.measure_points(), "max_error": error, "predicted_error": net.predicted_error,
+            "neurons": net.neurons, "peak_rss_mb": rss_mb()}
+
+
+def scaling(sizes: list[int]) -> int:
+    import json
+    import subprocess
+
+    print(f"{'L':>5} {'variables':>9} {'neurons':>9} {'expr s':>7} {'compile s':>9} {'measure s':>9} {'points':>6} "
+          f"{'total s':>7} {'peak GB':>7}  max error / predicted")
+    ok = True
+    for L in sizes:
+        out = subprocess.run([sys.executable, __file__, "--one", str(L)], capture_output=True, text=True, check=False)
+        if out.returncode != 0:
+            print(f"{L:>5} failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode}")
+            ok = False
+            continue
+        r = json.loads(out.stdout)
+        total = r["expression_s"] + r["compile_s"] + r["measure_s"]
+        print(f"{L:>5} {L * L:>9} {r['neurons']:>9} {r['expression_s']:>7.1f} {r['compile_s']:>9.1f} "
+              f"{r['measure_s']:>9.1f} {r['points']:>6} {total:>7.1f} {r['peak_rss_mb'] / 1024:>7.2f}  "
+              f"{r['max_error']:.2g} / {r['predicted_error']:.2g}")
+        if L == 256:
+            ok &= total < 30 and r["peak_rss_mb"] < 2048
+    print(f"threads: {torch.get_num_threads()}; target: ising2d:256 under 30 s and 2 GB")
+    print("all targets met" if ok else "TARGET MISSED")
+    return 0 if ok else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--L", type=int, default=64)
     parser.add_argument("--configs", type=int, default=4096)
+    parser.add_argument("--scaling", action="store_true", help="compile time and peak memory per lattice size")
+    parser.add_argument("--sizes", default="64,128,256,512")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one:
+        import json
+
+        print(json.dumps(compile_once(args.one)))
+        return 0
+    if args.scaling:
+        return scaling([int(v) for v in args.sizes.split(",")])
     L, N = args.L, args.configs
 
     start = time.perf_counter()

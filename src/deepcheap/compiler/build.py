@@ -23,7 +23,7 @@ from deepcheap.activations import ActivationModule, get_activation
 from deepcheap.compiler.gatespec import GateSpec
 from deepcheap.compiler.layout import StrictLayout
 from deepcheap.compiler.strategies import Construction
-from deepcheap.errors import InvalidArgumentError, ResourceLimitError
+from deepcheap.errors import InvalidArgumentError, PrecisionError, ResourceLimitError
 
 CHUNK_BYTES = 48 * 2**20  # working memory per chunk of rows in DagModule.forward
 MLP_MEMORY_LIMIT = 512 * 2**20  # default cap on the dense weights of the strict MLP
@@ -83,8 +83,9 @@ class DagModule(nn.Module):
         self.n_slots = len(slot_of)
         self.banks = nn.ModuleList()
         for stage in construction.stages:
-            for _, group in groupby(sorted(stage, key=lambda s: repr(s.shape_key)), key=lambda s: repr(s.shape_key)):
-                specs = list(group)
+            keyed = sorted(((repr(s.shape_key), i) for i, s in enumerate(stage)))
+            for _, group in groupby(keyed, key=lambda pair: pair[0]):
+                specs = [stage[i] for _, i in group]
                 self.banks.append(GateBank(specs, slot_of, construction.output, keep, dtype=dtype, device=device))
         linear = torch.zeros(n_inputs, dtype=dtype, device=device)
         for v, c in construction.output.items():
@@ -145,7 +146,16 @@ def build_mlp(layout: StrictLayout, *, dtype, device=None, memory_limit: int = M
         out.weight.copy_(weight)
         out.bias.fill_(layout.output_constant)
     modules.append(out)
-    return nn.Sequential(*modules).requires_grad_(False)
+    mlp = nn.Sequential(*modules).requires_grad_(False)
+    for name, tensor in mlp.named_parameters():
+        if not bool(torch.isfinite(tensor).all()):
+            raise PrecisionError(
+                f"the strict MLP's weights overflow {str(dtype).replace('torch.', '')} (layer {name} holds "
+                f"{float(tensor.abs().max()):g}): composing a gate's read-out with a coefficient this large is not "
+                "representable. Use .module (the same function, with the two factors kept apart), scale the "
+                "polynomial's coefficients down, or compile in float64."
+            )
+    return mlp
 
 
 def _linear(inputs: int, outputs: int, dtype, device) -> nn.Linear:

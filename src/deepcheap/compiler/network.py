@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -16,9 +16,13 @@ from deepcheap.compiler.plan import ProductPlan
 from deepcheap.compiler.polynomial import Polynomial
 from deepcheap.compiler.strategies import Construction, gate_kinds
 from deepcheap.gates.base import sample_box
+from deepcheap.errors import check_choice, check_int_range
 from deepcheap.precision import dtype_name
 
-MEASURE_POINTS = 4096
+MEASURE_POINTS = 4096  # inputs of the automatic error measurement of a small network
+MIN_MEASURE_POINTS = 64  # ... and of the largest ones
+MEASURE_WORK = 2**26  # element operations the automatic measurement may spend (about half a second)
+CHUNK_ELEMENTS = 2**22  # input numbers generated and evaluated at once
 MAX_EXHAUSTIVE_BITS = 16
 
 
@@ -115,30 +119,76 @@ class CompiledNetwork:
         """Worst-case bound from the accuracy pass (gate truncation and rounding, propagated)."""
         return self.construction.predicted_error
 
-    def measure_inputs(self, points: int = MEASURE_POINTS, seed: int = 0) -> torch.Tensor:
-        n = len(self.variables)
-        generator = torch.Generator().manual_seed(seed)
-        if self.binary:
-            if n <= MAX_EXHAUSTIVE_BITS:
-                return torch.tensor(list(itertools.product((0.0, 1.0), repeat=n)), dtype=self.dtype).reshape(-1, n)
-            return torch.randint(0, 2, (points, n), generator=generator).to(self.dtype)
-        if n == 0:
-            return torch.zeros(1, 0, dtype=self.dtype)
-        return sample_box(self.domain, n, points, dtype=self.dtype, generator=generator)
+    def measure_points(self) -> int:
+        """How many inputs the automatic error measurement uses: :data:`MEASURE_POINTS`, fewer for large
+        networks so that its work (inputs + hidden units + terms, per input) stays near
+        :data:`MEASURE_WORK` element operations, but never fewer than :data:`MIN_MEASURE_POINTS`.
+        (A 512 x 512 Ising energy: 64 inputs; a 64 x 64 one: about 1500.)"""
+        if self.binary and len(self.variables) <= MAX_EXHAUSTIVE_BITS:
+            return 2 ** len(self.variables)
+        per_input = len(self.variables) + self.neurons + len(self.polynomial)
+        return int(min(MEASURE_POINTS, max(MIN_MEASURE_POINTS, MEASURE_WORK // max(1, per_input))))
 
-    def measure_error(self, points: int = MEASURE_POINTS, seed: int = 0, *, form: str = "module") -> float:
-        """max |network(x) - polynomial(x)| over sampled inputs (all bit patterns for Boolean networks)."""
-        x = self.measure_inputs(points, seed)
+    def measure_inputs(self, points: int = MEASURE_POINTS, seed: int = 0) -> torch.Tensor:
+        """The inputs :meth:`measure_error` uses, as one tensor (small networks; see :meth:`input_chunks`)."""
+        return torch.cat(list(self.input_chunks(points, seed)))
+
+    def input_chunks(self, points: int, seed: int = 0):
+        """Measurement inputs in chunks of at most :data:`CHUNK_ELEMENTS` numbers: all 2^n bit patterns of a
+        Boolean network (n <= 16), else corners of the box (all of them for n <= 10, else random ones, at
+        most a quarter of the points) followed by uniform points, from one seeded generator."""
+        n = len(self.variables)
+        points = check_int_range("points", points, 1, hint="(the error is measured on at least one input)")
+        generator = torch.Generator().manual_seed(seed)
+        rows = max(1, CHUNK_ELEMENTS // max(1, n))
+        if n == 0:
+            yield torch.zeros(1, 0, dtype=self.dtype)
+            return
+        if self.binary and n <= MAX_EXHAUSTIVE_BITS:
+            codes = torch.arange(2**n)
+            for start in range(0, 2**n, rows):
+                block = codes[start:start + rows, None] >> torch.arange(n - 1, -1, -1)
+                yield (block & 1).to(self.dtype)
+            return
+        if self.binary:
+            for start in range(0, points, rows):
+                yield torch.randint(0, 2, (min(rows, points - start), n), generator=generator).to(self.dtype)
+            return
+        lo, hi = self.domain
+        if n <= 3:  # a regular grid with the corners: cheap and exhaustive enough in a few dimensions
+            yield sample_box(self.domain, n, points, dtype=self.dtype)
+            return
+        corners = 2**n if n <= 10 else min(256, max(1, points // 4))
+        for start in range(0, corners, rows):
+            count = min(rows, corners - start)
+            bits = (torch.arange(start, start + count)[:, None] >> torch.arange(n)) & 1 if n <= 10 else \
+                torch.randint(0, 2, (count, n), generator=generator)
+            yield (lo + (hi - lo) * bits.to(torch.float64)).to(self.dtype)
+        for start in range(0, points, rows):
+            count = min(rows, points - start)
+            yield (torch.rand(count, n, dtype=torch.float64, generator=generator) * (hi - lo) + lo).to(self.dtype)
+
+    def measure_error(self, points: int | None = None, seed: int = 0, *, form: str = "module") -> float:
+        """max |network(x) - polynomial(x)| over :meth:`input_chunks` (default size: :meth:`measure_points`),
+        evaluated chunk by chunk so memory stays bounded whatever the network's size."""
+        points = self.measure_points() if points is None else points
+        check_choice("form", form, ("module", "mlp"))
+        network = self.mlp if form == "mlp" else self.module
+        worst = 0.0
         with torch.no_grad():
-            if form == "mlp":
-                out = self.mlp(x.to(self.device or "cpu")).squeeze(-1)
-            else:
-                out = self.module(x.to(self.device or "cpu"))
-        return float((out.detach().cpu().double() - self.target(x)).abs().max())
+            for x in self.input_chunks(points, seed):
+                out = network(x.to(self.device or "cpu"))
+                out = out.squeeze(-1) if form == "mlp" else out
+                difference = (out.detach().cpu().double() - self.target(x)).abs()
+                if not bool(torch.isfinite(difference).all()):
+                    return math.inf
+                worst = max(worst, float(difference.max()))
+        return worst
 
     @cached_property
     def max_error(self) -> float:
-        """Measured on :data:`MEASURE_POINTS` points of the domain box (seed 0); cached."""
+        """Measured on :meth:`measure_points` inputs of the domain box (seed 0); cached. Sampled, not a
+        bound: :attr:`predicted_error` is the accuracy pass's worst-case bound."""
         return self.measure_error()
 
     # --- the strict MLP -----------------------------------------------------------------------
@@ -173,6 +223,7 @@ class CompiledNetwork:
         }
         if measure:
             info["max_error"] = self.max_error
+            info["max_error_points"] = self.measure_points()
         return info
 
     def __repr__(self) -> str:

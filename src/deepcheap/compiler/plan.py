@@ -118,6 +118,8 @@ def plan(polynomial: Polynomial) -> ProductPlan:
 def _choose_half(monomial: Monomial, index: dict[Monomial, int], pairs: Counter) -> Monomial:
     """A divisor of degree floor(d/2) or ceil(d/2) (see the module docstring for the preference order)."""
     d = monomial_degree(monomial)
+    if d == 2:  # x * y: the only split (x^2 was handled as a square); the common case of lattice energies
+        return (monomial[0][0], 1),
     sizes = {d // 2, d - d // 2}
     if math.prod(p + 1 for _, p in monomial) <= MAX_SPLIT_CANDIDATES:
         for candidate in _sub_monomials(monomial):

@@ -86,15 +86,25 @@ class Polynomial:
         return groups
 
     def evaluate(self, x: torch.Tensor | np.ndarray, chunk: int = 1 << 22) -> np.ndarray:
-        """Reference values in float64 at the rows of ``x`` (N, n_variables)."""
+        """Reference values in float64 at the rows of ``x`` (N, n_variables); at most ``chunk`` numbers
+        of intermediate products at a time."""
         x = np.asarray(x.detach().cpu().double() if isinstance(x, torch.Tensor) else x, dtype=np.float64)
         out = np.full(x.shape[0], self.constant)
         for idx, pw, coef in self._groups:
-            rows = max(1, chunk // max(1, idx.size))
+            rows = max(1, chunk // max(1, idx.shape[0]))
             for start in range(0, x.shape[0], rows):
-                block = x[start:start + rows][:, idx] ** pw  # (rows, terms, size)
-                out[start:start + rows] += np.prod(block, axis=2) @ coef
+                block = x[start:start + rows]
+                term = _factor(block, idx[:, 0], pw[:, 0])
+                for position in range(1, idx.shape[1]):
+                    term *= _factor(block, idx[:, position], pw[:, position])
+                out[start:start + rows] += term @ coef
         return out
+
+
+def _factor(block: np.ndarray, columns: np.ndarray, powers: np.ndarray) -> np.ndarray:
+    """block[:, columns] ** powers, without a power where every exponent is 1 (multilinear terms)."""
+    values = block[:, columns]
+    return values if bool((powers == 1).all()) else values ** powers
 
 
 def _number(value: float) -> sp.Expr:

@@ -81,6 +81,8 @@ def _deep(plan, activation, order, eps, dtype, radius) -> Construction:
     floor = output_rounding(plan, ranges, dtype)
     allocation = allocate({g: sens[g] for g in gates}, {g: best[kind_of[g]] for g in gates}, eps, floor, dtype)
     cache: dict[tuple[str, float | None], float] = {}
+    model_error: dict[tuple[str, float], float] = {}
+    specs: dict[tuple, GateSpec] = {}  # gates that differ only in their wiring share their weight arrays
     stages, predicted = [], floor
     for level in plan.levels():
         stage = []
@@ -91,11 +93,16 @@ def _deep(plan, activation, order, eps, dtype, radius) -> Construction:
                 cache[key] = model[kind].best_scale() if target is None else scale_for_error(model[kind], target)
             scale = cache[key]
             node = plan.nodes[g]
-            in_ranges = [ranges[j] for j in node.inputs]
-            out_scale = math.prod(in_ranges) if kind == "product" else in_ranges[0] ** 2
-            stage.append(smooth_spec(kinds[kind], activation, bias[kind], scale, in_ranges, out_scale,
-                                     node.inputs, g, kind))
-            predicted += sens[g] * model[kind].error(scale)
+            in_ranges = tuple(float(ranges[j]) for j in node.inputs)
+            spec_key = (kind, scale, in_ranges)
+            if spec_key not in specs:
+                out_scale = math.prod(in_ranges) if kind == "product" else in_ranges[0] ** 2
+                specs[spec_key] = smooth_spec(kinds[kind], activation, bias[kind], scale, list(in_ranges), out_scale,
+                                              (), -1, kind)
+                model_error[(kind, scale)] = model[kind].error(scale)
+            base = specs[spec_key]
+            stage.append(GateSpec(g, node.inputs, base.layers, base.readout, base.constant, base.activation, kind))
+            predicted += sens[g] * model_error[(kind, scale)]
         stages.append(stage)
     value_ranges = {i: float(ranges[i]) for i in range(len(plan.nodes))}
     return Construction(stages, dict(plan.output), plan.constant, activation.name, predicted, value_ranges,
