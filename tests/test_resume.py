@@ -82,7 +82,7 @@ def test_killed_run_resumes_without_recomputing_finished_trials(tmp_path, monkey
     assert sorted(_keys(after)) == sorted(_keys(reference_lines))
     assert _claims(out) == _claims(reference)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["trials"] == {"total": total, "reused": len(before)}
+    assert manifest["trials"] == {"total": total, "reused": len(before), "skipped_lines": 0, "stale_records": 0}
     assert manifest["resumed_from"]["finished"] is None
 
 

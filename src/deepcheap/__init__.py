@@ -13,27 +13,41 @@ Public surface: :func:`compile` and :func:`compile_boolean` (polynomials and Boo
 networks), :func:`save` / :func:`load`, :mod:`deepcheap.gates` (exact gates),
 :mod:`deepcheap.activations`, :mod:`deepcheap.library` (canonical expressions),
 :mod:`deepcheap.claims` (the paper's claims), :class:`DeepCheapError`.
+
+Imports are lazy: ``import deepcheap`` loads only this file and the error classes; torch, sympy,
+numba and the claims load when first used (a worker process or ``deepcheap --help`` starts fast).
 """
 
-from deepcheap import activations, claims, flattening, gates, library, training
+from __future__ import annotations
+
+import importlib
+
 from deepcheap._version import __version__
-from deepcheap.boolean import compile_boolean
-from deepcheap.compiler import CompiledNetwork, compile
-from deepcheap.compiler.io import load, save
 from deepcheap.errors import DeepCheapError
 
-__all__ = [
-    "CompiledNetwork",
-    "DeepCheapError",
-    "__version__",
-    "activations",
-    "claims",
-    "compile",
-    "compile_boolean",
-    "flattening",
-    "gates",
-    "library",
-    "load",
-    "save",
-    "training",
-]
+_ATTRIBUTES = {  # public name -> (module, attribute)
+    "CompiledNetwork": ("deepcheap.compiler", "CompiledNetwork"),
+    "compile": ("deepcheap.compiler", "compile"),
+    "compile_boolean": ("deepcheap.boolean", "compile_boolean"),
+    "load": ("deepcheap.compiler.io", "load"),
+    "save": ("deepcheap.compiler.io", "save"),
+}
+_SUBMODULES = ("activations", "claims", "flattening", "gates", "library", "training")
+
+__all__ = ["DeepCheapError", "__version__", *_ATTRIBUTES, *_SUBMODULES]
+
+
+def __getattr__(name: str):
+    if name in _ATTRIBUTES:
+        module, attribute = _ATTRIBUTES[name]
+        value = getattr(importlib.import_module(module), attribute)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"deepcheap.{name}")
+    else:
+        raise AttributeError(f"module 'deepcheap' has no attribute {name!r}")
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -45,6 +45,10 @@ class ResourceLimitError(DeepCheapError):
     """A construction would exceed a memory or size limit; the message says how much it needs."""
 
 
+class RunLockedError(DeepCheapError):
+    """Another run holds the output directory's lock; the message names it."""
+
+
 class MissingExtraError(DeepCheapError, ImportError):
     """An optional dependency is not installed; the message gives the pip command."""
 

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+from deepcheap._parent_watch import exit_with_parent
 from deepcheap.errors import InvalidArgumentError, MissingExtraError
 from deepcheap.sweep import SerialExecutor
 
@@ -39,6 +40,7 @@ DIST_HINT = 'pip install "deepcheap[dist]"'
 DEFAULT_DASK_WORKERS = 2
 MAX_WORKERS = 256
 AUTO_MAX_WORKERS = 8
+DEFAULT_CONNECT_TIMEOUT = 30.0  # seconds for a dask:ADDRESS scheduler to accept and answer
 
 
 @dataclass(frozen=True)
@@ -91,14 +93,18 @@ def _workers(text: str, example: str) -> int:
 
 
 @contextlib.contextmanager
-def open_executor(spec: str | ExecutorSpec) -> Iterator:
-    """The executor named by ``spec``, shut down cleanly when the block ends."""
+def open_executor(spec: str | ExecutorSpec, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> Iterator:
+    """The executor named by ``spec``, shut down cleanly when the block ends.
+
+    ``connect_timeout``: the total time allowed for a ``dask:ADDRESS`` scheduler to accept the
+    connection *and* answer as a Dask scheduler.
+    """
     parsed = spec if isinstance(spec, ExecutorSpec) else parse_executor(spec)
     if parsed.kind == "serial":
         yield SerialExecutor()
     elif parsed.kind == "process":
         context = multiprocessing.get_context("spawn")  # torch and fork do not mix well
-        pool = ProcessPoolExecutor(max_workers=parsed.workers, mp_context=context)
+        pool = ProcessPoolExecutor(max_workers=parsed.workers, mp_context=context, initializer=exit_with_parent)
         try:
             yield pool
         except BaseException:  # Ctrl-C or an error: stop now rather than finish every queued trial first
@@ -109,7 +115,7 @@ def open_executor(spec: str | ExecutorSpec) -> Iterator:
         with _dask_local(parsed.workers) as client:
             yield DaskExecutor(client)
     else:
-        with _dask_client(parsed.address) as client:
+        with _dask_client(parsed.address, connect_timeout) as client:
             yield DaskExecutor(client)
 
 
@@ -161,17 +167,62 @@ def _dask_local(workers: int):
 
 
 @contextlib.contextmanager
-def _dask_client(address: str):
+def _dask_client(address: str, timeout: float = DEFAULT_CONNECT_TIMEOUT):
     distributed = _import_distributed()
+    _probe_scheduler(address, timeout)
     try:
-        client = distributed.Client(address, timeout="30s")
+        client = distributed.Client(address, timeout=f"{timeout}s")
     except (OSError, TimeoutError, ValueError) as err:
-        raise InvalidArgumentError(
-            f"cannot reach a Dask scheduler at {address!r} ({err}); start one (dask scheduler, or dask-jobqueue) "
-            "and pass its address as dask:tcp://HOST:PORT, or use dask:local."
-        ) from None
+        raise InvalidArgumentError(_unreachable(address, str(err))) from None
     with client:
         yield client
 
 
-__all__ = ["DIST_HINT", "FORMS", "DaskExecutor", "ExecutorSpec", "open_executor", "parse_executor"]
+def _unreachable(address: str, why: str) -> str:
+    return (f"cannot reach a Dask scheduler at {address!r} ({why}); start one (dask scheduler, or dask-jobqueue) "
+            "and pass its address as dask:tcp://HOST:PORT, use dask:local, or allow more time with "
+            "--connect-timeout.")
+
+
+def _probe_scheduler(address: str, timeout: float) -> None:
+    """Refuse within ``timeout`` seconds an address that is closed, or open but not a Dask scheduler.
+
+    ``distributed.Client``'s own timeout does not cover a peer that accepts the TCP connection and
+    never answers (an HTTP server, a stuck process): the handshake waits for minutes. Here one
+    ``identity`` request runs under a deadline that covers connect and handshake together, after a
+    plain TCP connect that fails at once on a refused port (Dask itself retries it until the timeout).
+    """
+    import asyncio
+    import socket
+    from urllib.parse import urlsplit
+
+    from distributed.comm import connect
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme in ("tcp", "tls") and parts.hostname:
+        try:
+            with socket.create_connection((parts.hostname, parts.port or 8786), timeout=timeout):
+                pass
+        except OSError as err:
+            raise InvalidArgumentError(_unreachable(address, err.strerror or type(err).__name__)) from None
+
+    async def identity() -> dict:
+        comm = await connect(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity"})
+            return await comm.read()
+        finally:
+            await comm.close()
+
+    try:
+        reply = asyncio.run(asyncio.wait_for(identity(), timeout))
+    except TimeoutError:
+        raise InvalidArgumentError(_unreachable(address, f"no answer as a Dask scheduler within {timeout:g} s")) from None
+    except Exception as err:  # noqa: BLE001 - anything from a peer that is not a scheduler
+        raise InvalidArgumentError(_unreachable(address, f"{type(err).__name__}: {err}")) from None
+    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        kind = reply.get("type") if isinstance(reply, dict) else type(reply).__name__
+        raise InvalidArgumentError(_unreachable(address, f"it answered as {kind!r}, not as a Dask scheduler"))
+
+
+__all__ = ["DEFAULT_CONNECT_TIMEOUT", "DIST_HINT", "FORMS", "DaskExecutor", "ExecutorSpec", "open_executor", "parse_executor"]

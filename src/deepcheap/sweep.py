@@ -10,9 +10,12 @@ whose ``future.result()`` returns: ``concurrent.futures.ProcessPoolExecutor``, a
 ``distributed.Client``... Trials are pure and their seeds come from the root seed and the trial's
 key, so every executor gives the same numbers. Results are collected with ``.result()`` only.
 
-Resume: with ``log_path`` every finished trial is appended as one JSON line and flushed. Trials
-whose key is already in the log are not run again; a truncated last line (a killed run) is
-ignored and that trial redone.
+Resume: with ``log_path`` every finished trial is appended as one JSON line and flushed, with its
+scale and a fingerprint of its parameters (:meth:`deepcheap.claims.Trial.fingerprint`). With
+``resume=True`` a trial whose key *and* fingerprint are in the log is not run again; records of
+another scale or configuration, a truncated last line (a killed run) and any line that is not a
+readable record are dropped from the log and those trials redone (:class:`ResumeState` counts them).
+The log's directory is locked while the sweep runs (:mod:`deepcheap.rundir`).
 
 Threads: every trial runs with one torch thread and one numba thread, whichever executor runs it.
 Trials are small, so parallelism belongs across trials (``process:N``, Dask); one thread also keeps
@@ -26,11 +29,13 @@ appends its key there (one line, from whichever process ran it): a check that re
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from deepcheap.claims import Claim, ClaimResult, Trial, get_claim, trial_seed
@@ -97,27 +102,48 @@ class SerialExecutor:
         return _Deferred(fn, args)
 
 
+@dataclass
+class LogContents:
+    """The readable trial records of a log, and how many lines could not be read as one."""
+
+    records: list[dict]
+    damaged: int = 0  # undecodable or foreign lines: skipped, and their trials are run again
+    torn: bool = False  # the last line has no newline (a run was killed while writing it)
+
+
 def read_log(path: str | Path) -> list[dict]:
-    """Finished trial records from a JSON Lines log; a damaged last line is dropped."""
+    """Finished trial records from a JSON Lines log (damaged lines skipped; see :func:`load_log`)."""
+    return load_log(path).records
+
+
+def load_log(path: str | Path) -> LogContents:
+    """Read a log line by line as bytes: a torn last line (a killed run) is dropped, any other line that is
+    not a UTF-8 JSON trial record is counted as damaged and skipped. A file with no record at all but
+    damaged lines is not a deepcheap log and is refused."""
     path = Path(path)
     if not path.exists():
-        return []
-    records, lines = [], path.read_text(encoding="utf-8").splitlines()
-    for number, line in enumerate(lines, 1):
+        return LogContents([])
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    torn = bool(data) and not data.endswith(b"\n")
+    lines = lines[:-1]  # the torn line, or the empty string after the last newline
+    records, damaged = [], 0
+    for line in lines:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            if number == len(lines):  # the run was killed while writing this line
-                break
-            raise InvalidArgumentError(
-                f"{path} line {number} is not JSON; this is not a deepcheap trial log (use a new --out)."
-            ) from None
+            record = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            damaged += 1
+            continue
         if not isinstance(record, dict) or not {"claim", "trial", "result"} <= record.keys():
-            raise InvalidArgumentError(f"{path} line {number} is not a deepcheap trial record; use a new --out.")
+            damaged += 1
+            continue
         records.append(record)
-    return records
+    if damaged and not records:
+        raise InvalidArgumentError(f"{path} is not a deepcheap trial log ({damaged} lines, none a trial record); "
+                                   "use a new --out, or --overwrite to replace it.")
+    return LogContents(records, damaged, torn)
 
 
 def _append(path: Path, record: dict) -> None:
@@ -127,13 +153,15 @@ def _append(path: Path, record: dict) -> None:
         os.fsync(handle.fileno())
 
 
-def _repair_tail(path: Path) -> None:
-    """Cut a truncated last line left by a killed run so appends start on a fresh line."""
-    if not path.exists():
-        return
-    data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        path.write_bytes(data[: data.rfind(b"\n") + 1])
+def _rewrite(path: Path, records: list[dict]) -> None:
+    """Replace the log by ``records`` atomically (a kill leaves the old file or the new one, never half)."""
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, separators=(",", ":")) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(path)
 
 
 def _check_seeds(log: Path, done: dict[str, dict], seed: int) -> None:
@@ -145,27 +173,87 @@ def _check_seeds(log: Path, done: dict[str, dict], seed: int) -> None:
             )
 
 
+def claim_configs(plan: list[tuple[Claim, list[Trial]]], scale: str) -> dict[str, str]:
+    """claim id -> a fingerprint of all its trials' parameters at ``scale`` (recorded in the manifest)."""
+    out = {}
+    for claim, trials in plan:
+        text = ",".join(t.fingerprint(scale) for t in trials)
+        out[claim.id] = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return out
+
+
+@dataclass
+class ResumeState:
+    """What a resumed log contributed: records reused, and lines skipped as damaged or stale."""
+
+    done: dict[str, dict] = field(default_factory=dict)
+    damaged: int = 0  # lines that were not trial records
+    stale: int = 0  # records of another scale or configuration (fingerprint mismatch): redone
+
+
+def _resume_state(log: Path, plan, scale: str, seed: int) -> ResumeState:
+    contents = load_log(log)
+    wanted = {t.key: t.fingerprint(scale) for _, trials in plan for t in trials}
+    state = ResumeState(damaged=contents.damaged)
+    kept = []
+    for record in contents.records:
+        key = f"{record['claim']}/{record['trial']}"
+        if key in wanted and record.get("fingerprint") != wanted[key]:
+            state.stale += 1
+            continue
+        kept.append(record)
+        if key in wanted:
+            state.done[key] = record
+    _check_seeds(log, state.done, seed)
+    if state.damaged or state.stale or contents.torn:
+        _rewrite(log, kept)
+    return state
+
+
 def run_sweep(claims: Iterable[Claim], scale: str, seed: int = 0, *, executor=None,
-              log_path: str | Path | None = None, resume: bool = False,
+              log_path: str | Path | None = None, resume: bool = False, overwrite: bool = False,
               on_trial: Callable[[Trial, dict, bool], None] | None = None,
-              on_claim: Callable[[ClaimResult], None] | None = None) -> dict[str, ClaimResult]:
+              on_claim: Callable[[ClaimResult], None] | None = None,
+              resume_state: ResumeState | None = None) -> dict[str, ClaimResult]:
     """Run every trial of ``claims`` at ``scale`` and summarise each claim.
 
     ``on_trial(trial, record, reused)`` is called as each trial finishes (``reused``: taken from
     the log); ``on_claim(result)`` as each claim is summarised. Returns ``{claim id: ClaimResult}``.
+
+    With ``log_path``, the log's directory is locked for the run (:mod:`deepcheap.rundir`); an existing
+    log is continued with ``resume`` (checked against the directory's manifest, records matched by
+    key and fingerprint), replaced with ``overwrite``, and otherwise refused. ``resume_state``, if
+    given, receives how many records were reused and how many lines were skipped.
     """
+    from deepcheap.rundir import acquire_lock, check_resumable
+
     claims = list(claims)
     executor = executor or SerialExecutor()
     log = Path(log_path) if log_path is not None else None
-    done: dict[str, dict] = {}
-    if log is not None:
-        if resume:
-            _repair_tail(log)
-            done = {f"{r['claim']}/{r['trial']}": r for r in read_log(log)}
-            _check_seeds(log, done, seed)
-        elif log.exists():
-            log.unlink()
     plan = [(claim, claim.trials(scale)) for claim in claims]
+    state = resume_state if resume_state is not None else ResumeState()
+    lock = None
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        lock = acquire_lock(log.parent)
+    try:
+        if log is not None:
+            if resume:
+                check_resumable(log.parent, scale, seed, claim_configs(plan, scale))
+                resumed = _resume_state(log, plan, scale, seed)
+                state.done, state.damaged, state.stale = resumed.done, resumed.damaged, resumed.stale
+            elif log.exists() and log.stat().st_size:
+                if not overwrite:
+                    raise InvalidArgumentError(f"{log} holds trials of an earlier run; pass resume=True to continue "
+                                               "it, overwrite=True to replace it, or use another log.")
+                log.unlink()
+        return _run(plan, scale, seed, executor, log, state.done, on_trial, on_claim)
+    finally:
+        if lock is not None:
+            lock.close()
+
+
+def _run(plan, scale, seed, executor, log, done, on_trial, on_claim) -> dict[str, ClaimResult]:
     futures: dict = {}
     for _claim, trials in plan:  # submit everything first so parallel executors stay busy
         for trial in trials:
@@ -177,9 +265,12 @@ def run_sweep(claims: Iterable[Claim], scale: str, seed: int = 0, *, executor=No
         records, seconds = [], 0.0
         for trial in trials:
             reused = trial.key in done
-            record = done[trial.key] if reused else futures[trial.key].result()
-            if not reused and log is not None:
-                _append(log, record)
+            if reused:
+                record = done[trial.key]
+            else:
+                record = {**futures[trial.key].result(), "scale": scale, "fingerprint": trial.fingerprint(scale)}
+                if log is not None:
+                    _append(log, record)
             records.append(record)
             seconds += record.get("seconds", 0.0)
             if on_trial is not None:

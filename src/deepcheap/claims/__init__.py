@@ -57,10 +57,10 @@ def get_claim(claim_id: str) -> Claim:
 
 
 def select_claims(only: str | None) -> list[Claim]:
-    """``None`` -> all claims; ``"C02,C03"`` -> those, in id order."""
-    if not only:
+    """``None`` -> all claims; ``"C02,C03"`` -> those, in id order; an empty selection is an error."""
+    if only is None:
         return list(ALL_CLAIMS)
-    ids = {part.strip().upper() for part in only.split(",") if part.strip()}
+    ids = {part.strip().upper() for part in str(only).split(",") if part.strip()}
     if not ids:
         raise InvalidArgumentError("--only needs claim ids such as C02,C03 (see `deepcheap claims`).")
     return sorted((get_claim(i) for i in ids), key=lambda c: c.id)

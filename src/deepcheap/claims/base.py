@@ -19,6 +19,8 @@ Figures are data (:class:`FigureSpec`): the report draws them; claims never touc
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import time
 import zlib
@@ -148,6 +150,12 @@ class Trial:
     @property
     def key(self) -> str:
         return f"{self.claim_id}/{self.trial_id}"
+
+    def fingerprint(self, scale: str) -> str:
+        """A hash of the claim, trial id, parameters and scale: a logged record is reused only on a match."""
+        text = json.dumps([self.claim_id, self.trial_id, scale, self.params], sort_keys=True, separators=(",", ":"),
+                          default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def trial_seed(root_seed: int, key: str) -> int:

@@ -71,6 +71,16 @@ def parse_domain(text: str) -> tuple[float, float]:
     return check_domain((lo, hi), "--domain")
 
 
+MAX_SEED = 2**63 - 1
+
+
+def check_seed(seed: Any, name: str = "--seed") -> int:
+    """A root seed: an integer from 0 to 2^63 - 1 (numpy's SeedSequence takes no negative entropy)."""
+    from deepcheap.errors import check_int_range
+
+    return check_int_range(name, seed, 0, MAX_SEED, hint="(seeds are non-negative integers)")
+
+
 def fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"

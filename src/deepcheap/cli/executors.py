@@ -5,7 +5,7 @@ The forms and their meaning live in :mod:`deepcheap.executors`; this module is t
 
 from __future__ import annotations
 
-from deepcheap.executors import FORMS, open_executor, parse_executor
+from deepcheap.executors import DEFAULT_CONNECT_TIMEOUT, FORMS, open_executor, parse_executor
 
 EXECUTOR_HELP = (
     "auto (default: process:N on N cores, serial on one), serial, process:N (N local processes), "
@@ -15,9 +15,9 @@ EXECUTOR_HELP = (
 )  # no square brackets: typer renders help as rich markup
 
 
-def make_executor(spec: str):
+def make_executor(spec: str, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT):
     """``serial``, ``process:N``, ``dask:local``, ``dask:local:N`` or ``dask:ADDRESS``."""
-    return open_executor(parse_executor(spec))
+    return open_executor(parse_executor(spec), connect_timeout=connect_timeout)
 
 
 __all__ = ["EXECUTOR_HELP", "FORMS", "make_executor", "parse_executor"]
