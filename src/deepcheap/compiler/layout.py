@@ -129,11 +129,12 @@ def strict_layout(construction: Construction, n_inputs: int) -> StrictLayout:
             readouts[spec.output] = ({u: w for u, w in zip(own[g], spec.readout, strict=True) if w}, spec.constant)
     combined: dict[int, float] = defaultdict(float)
     constant = construction.constant
-    for v, c in construction.output.items():
-        vector, offset = readouts[v]
-        for unit, w in vector.items():
-            combined[unit] += c * w
-        constant += c * offset
+    with np.errstate(over="ignore"):  # an overflow shows as inf in the weights: build_mlp refuses them
+        for v, c in construction.output.items():
+            vector, offset = readouts[v]
+            for unit, w in vector.items():
+                combined[unit] += c * w
+            constant += c * offset
     cols = np.array(sorted(combined), dtype=np.int64)
     return StrictLayout(n_inputs, layers, cols, np.array([combined[c] for c in cols], dtype=np.float64),
                         float(constant), construction.activation)
