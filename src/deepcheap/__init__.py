@@ -10,7 +10,7 @@
 (6, ('x', 'y', 'z'))
 
 Public surface: :func:`compile` and :func:`compile_boolean` (polynomials and Boolean functions to
-networks), :func:`save` / :func:`load`, :mod:`deepcheap.gates` (exact gates),
+networks), :func:`save` / :func:`load` (safetensors files), :func:`export_onnx`, :mod:`deepcheap.gates` (exact gates),
 :mod:`deepcheap.activations`, :mod:`deepcheap.library` (canonical expressions),
 :mod:`deepcheap.claims` (the paper's claims), :class:`DeepCheapError`.
 """
@@ -20,6 +20,7 @@ from deepcheap._version import __version__
 from deepcheap.boolean import compile_boolean
 from deepcheap.compiler import CompiledNetwork, compile
 from deepcheap.compiler.io import load, save
+from deepcheap.compiler.onnx_export import export_onnx  # imports onnx only when called
 from deepcheap.errors import DeepCheapError
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "claims",
     "compile",
     "compile_boolean",
+    "export_onnx",
     "flattening",
     "gates",
     "library",
