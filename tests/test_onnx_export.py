@@ -48,7 +48,7 @@ CASES = [(name, dtype, form) for name in NETWORKS for dtype in (torch.float64, t
          if (name, dtype, form) != ("ising2d:16", torch.float32, "mlp")]  # at the rounding floor: see below
 
 
-@pytest.mark.parametrize("name,dtype,form", CASES, ids=[f"{n}-{str(d)[6:]}-{f}" for n, d, f in CASES])
+@pytest.mark.parametrize(("name", "dtype", "form"), CASES, ids=[f"{n}-{str(d)[6:]}-{f}" for n, d, f in CASES])
 def test_onnxruntime_equals_the_torch_module(tmp_path, name, dtype, form):
     net = NETWORKS[name](dtype)
     path = deepcheap.export_onnx(net, tmp_path / f"{name}.onnx", form=form)
@@ -67,12 +67,13 @@ FLOOR = [(POLY, "deep", "dag"), (POLY, "shallow", "dag"), (POLY, "deep", "mlp"),
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["float64", "float32"])
-@pytest.mark.parametrize("expr,strategy,form", FLOOR, ids=["deep", "shallow", "deep-mlp", "ising2d:16", "ising2d:16-mlp"])
+@pytest.mark.parametrize(("expr", "strategy", "form"), FLOOR,
+                         ids=["deep", "shallow", "deep-mlp", "ising2d:16", "ising2d:16-mlp"])
 def test_at_the_rounding_floor(expr, strategy, form, dtype):
     """At the default eps (the best the dtype allows) rounding is the error: the two runtimes round exp, log and
     long sums differently by an ulp, times read-out weights up to 1e7. The export keeps the network's guarantee
-    (DAG form) and is as accurate as torch (within 2x of the torch module's measured error on the same inputs). (The strict float32 MLP
-    of ising2d:16, 2048 units summed at once, is itself 0.023 from H: its rounding is what both runtimes see.)"""
+    (DAG form) and is as accurate as torch (within 2x of the torch module's measured error on the same inputs).
+    (The strict float32 MLP of ising2d:16, 2048 units summed at once, is itself 0.02 from H in torch.)"""
     net = deepcheap.compile(expr, strategy=strategy, dtype=dtype)
     x = _inputs(net, rows=1000)
     y = _run(deepcheap.compiler.onnx_export.to_onnx_model(net, form=form), x).reshape(-1)
@@ -80,7 +81,7 @@ def test_at_the_rounding_floor(expr, strategy, form, dtype):
         reference = (net.module if form == "dag" else net.mlp)(x).numpy().reshape(-1)
     exact = net.target(x).numpy()
     onnx_error, torch_error = np.abs(y - exact).max(), np.abs(reference - exact).max()
-    print(f"max |onnx - torch| = {np.abs(y - reference).max():.3g}; errors: onnx {onnx_error:.3g}, torch {torch_error:.3g}")
+    print(f"|onnx - torch| {np.abs(y - reference).max():.3g}; errors: onnx {onnx_error:.3g}, torch {torch_error:.3g}")
     if form == "dag":
         assert onnx_error <= net.predicted_error
     assert onnx_error <= 2 * torch_error

@@ -10,15 +10,17 @@
 (6, ('x', 'y', 'z'))
 
 Public surface: :func:`compile` and :func:`compile_boolean` (polynomials and Boolean functions to
-networks), :func:`save` / :func:`load` (safetensors files), :func:`export_onnx`, :mod:`deepcheap.gates` (exact gates),
-:mod:`deepcheap.activations`, :mod:`deepcheap.library` (canonical expressions),
-:mod:`deepcheap.claims` (the paper's claims), :class:`DeepCheapError`.
+networks), :func:`save` / :func:`load` (safetensors files), :func:`export_onnx`, :func:`decompile`
+(a polynomial read back out of a network), :mod:`deepcheap.gates` (exact gates), :mod:`deepcheap.activations`,
+:mod:`deepcheap.library` (canonical expressions), :mod:`deepcheap.claims` (the paper's claims),
+:class:`DeepCheapError`.
 """
 
 from deepcheap import activations, claims, flattening, gates, library, training
 from deepcheap._version import __version__
 from deepcheap.boolean import compile_boolean
 from deepcheap.compiler import CompiledNetwork, compile
+from deepcheap.compiler.decompile import decompile
 from deepcheap.compiler.io import load, save
 from deepcheap.compiler.onnx_export import export_onnx  # imports onnx only when called
 from deepcheap.errors import DeepCheapError
@@ -31,6 +33,7 @@ __all__ = [
     "claims",
     "compile",
     "compile_boolean",
+    "decompile",
     "export_onnx",
     "flattening",
     "gates",

@@ -17,9 +17,9 @@ True
 
 ``trainable(net, "mlp")`` is the strict MLP (:func:`~deepcheap.compiler.build.build_mlp`) with
 ``requires_grad=True``; ``trainable(net, "dag")`` is a copy of the sparse DAG module whose float
-tensors (gate weights, biases, read-outs, output coefficients where the output reads them) are parameters, so a 64 x 64 Ising
-energy can be fine-tuned too. Both compute exactly what the compiled network computes, bit for bit,
-until an optimiser moves them.
+tensors (gate weights, biases, read-outs, output coefficients where the output reads them) are
+parameters, so a 64 x 64 Ising energy can be fine-tuned too. Both compute exactly what the compiled
+network computes, bit for bit, until an optimiser moves them.
 """
 
 from __future__ import annotations
@@ -134,7 +134,8 @@ def fine_tune(module: nn.Module, target_fn: Callable[[torch.Tensor], torch.Tenso
     metric = check_choice("metric", metric, ("rms", "max"))
     lo, hi = check_domain(domain)
     if not isinstance(generator, torch.Generator):
-        raise InvalidArgumentError("fine_tune needs an explicit torch.Generator (e.g. torch.Generator().manual_seed(0)).")
+        raise InvalidArgumentError("fine_tune needs an explicit torch.Generator, e.g. "
+                                   "torch.Generator().manual_seed(0).")
     n = _inputs_of(module) if n_inputs is None else check_int_range("n_inputs", n_inputs, 1)
     parameters = [p for p in module.parameters() if p.requires_grad]
     if not parameters:
