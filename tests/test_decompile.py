@@ -75,7 +75,7 @@ polynomials = st.builds(
 )
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(polynomials)
 def test_round_trip_on_the_box_within_the_error_bound(p):
     net = deepcheap.compile(p, eps=1e-7)

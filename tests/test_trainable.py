@@ -66,7 +66,7 @@ def test_mlp_layers_are_in_out_matrices_and_padding_keeps_the_function():
 def test_fine_tuning_a_coarse_construction_improves_it():
     net = deepcheap.compile("x*y*z", eps=0.3)
     model = net.trainable(form="mlp")
-    result = fine_tune(model, net.target, net.domain, steps=150, lr=3e-3, points=512,
+    result = fine_tune(model, net.target, net.domain, steps=150, lr=3e-3, points=512, evaluate_every=10,
                        generator=torch.Generator().manual_seed(0))
     assert result.error_after < 0.8 * result.error_before
     assert result.best_step > 0
