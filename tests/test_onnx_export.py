@@ -130,3 +130,20 @@ def test_bad_arguments_are_refused(tmp_path):
         deepcheap.export_onnx(net, tmp_path / "a.onnx", form="graph")
     with pytest.raises(InvalidArgumentError, match="CompiledNetwork"):
         deepcheap.export_onnx("x*y", tmp_path / "a.onnx")
+
+
+@pytest.mark.parametrize("form", ["dag", "mlp"])
+def test_a_fine_tuned_warm_start_exports_as_it_is(form):
+    from deepcheap.compiler.trainable import fine_tune
+
+    net = deepcheap.compile("x*y*z", eps=0.3)
+    model = net.trainable(form=form)
+    fine_tune(model, net.target, net.domain, steps=20, lr=1e-2, points=256, evaluate_every=5,
+              generator=torch.Generator().manual_seed(0))
+    x = _inputs(net, rows=500)
+    with torch.no_grad():
+        reference = model(x).numpy()
+    exported = deepcheap.compiler.onnx_export.to_onnx_model(model, form=form)
+    assert np.abs(_run(exported, x) - reference).max() < 1e-12
+    props = {p.key: p.value for p in exported.metadata_props}
+    assert json.loads(props["deepcheap.variables"]) == ["x1", "x2", "x3"]

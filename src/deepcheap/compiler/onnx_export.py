@@ -61,9 +61,11 @@ def require_onnx():
 
 
 def export_onnx(net, path: str | Path, *, form: str = "dag", dtype=None) -> Path:
-    """Write ``net`` (a CompiledNetwork, or a strict ``nn.Sequential`` from it) as an ONNX file; returns the path.
+    """Write ``net`` as an ONNX file; returns the path.
 
-    ``dtype``: the graph's float type (default: the network's); weights are cast to it.
+    ``net``: a CompiledNetwork, or a DAG module / strict ``nn.Sequential`` of one, e.g. a fine-tuned
+    ``net.trainable(form)`` (its inputs are then named x1..xn in the metadata). ``dtype``: the graph's
+    float type (default: the network's); weights are cast to it.
     """
     onnx = require_onnx()
     model = to_onnx_model(net, form=form, dtype=dtype)
@@ -91,7 +93,7 @@ def to_onnx_model(net, *, form: str = "dag", dtype=None):
         if (form == "dag") != isinstance(net, DagModule):
             raise InvalidArgumentError(f"form={form!r} does not match a {type(net).__name__}; pass the "
                                        "CompiledNetwork to choose the form.")
-        metadata["deepcheap.variables"] = json.dumps([f"x{i}" for i in range(n_inputs)])
+        metadata["deepcheap.variables"] = json.dumps([f"x{i}" for i in range(1, n_inputs + 1)])
     else:
         raise InvalidArgumentError(f"export_onnx takes a CompiledNetwork (or its DagModule / strict nn.Sequential); "
                                    f"got {type(net).__name__}.")
