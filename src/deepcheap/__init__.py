@@ -10,9 +10,10 @@
 (6, ('x', 'y', 'z'))
 
 Public surface: :func:`compile` and :func:`compile_boolean` (polynomials and Boolean functions to
-networks), :func:`save` / :func:`load`, :mod:`deepcheap.gates` (exact gates),
-:mod:`deepcheap.activations`, :mod:`deepcheap.library` (canonical expressions),
-:mod:`deepcheap.claims` (the paper's claims), :class:`DeepCheapError`.
+networks), :func:`save` / :func:`load` (safetensors files), :func:`export_onnx`, :func:`decompile`
+(a polynomial read back out of a network), :mod:`deepcheap.gates` (exact gates), :mod:`deepcheap.activations`,
+:mod:`deepcheap.library` (canonical expressions), :mod:`deepcheap.claims` (the paper's claims),
+:class:`DeepCheapError`.
 
 Imports are lazy: ``import deepcheap`` loads only this file and the error classes; torch, sympy,
 numba and the claims load when first used (a worker process or ``deepcheap --help`` starts fast).
@@ -29,6 +30,8 @@ _ATTRIBUTES = {  # public name -> (module, attribute)
     "CompiledNetwork": ("deepcheap.compiler", "CompiledNetwork"),
     "compile": ("deepcheap.compiler", "compile"),
     "compile_boolean": ("deepcheap.boolean", "compile_boolean"),
+    "decompile": ("deepcheap.compiler.decompile", "decompile"),
+    "export_onnx": ("deepcheap.compiler.onnx_export", "export_onnx"),  # imports onnx only when called
     "load": ("deepcheap.compiler.io", "load"),
     "save": ("deepcheap.compiler.io", "save"),
 }

@@ -6,6 +6,7 @@ import typer
 
 from deepcheap._version import __version__
 from deepcheap.cli import compile as _compile
+from deepcheap.cli import decompile as _decompile
 from deepcheap.cli import flatten as _flatten
 from deepcheap.cli import gate as _gate
 from deepcheap.cli import ising as _ising
@@ -38,5 +39,6 @@ app.command("reproduce")(_reproduce.reproduce)
 app.command("claims")(_reproduce.claims)
 app.command("gate")(_gate.gate)
 app.command("compile")(_compile.compile_command)
+app.command("decompile")(_decompile.decompile_command)
 app.add_typer(_flatten.flatten_app, name="flatten")
 app.add_typer(_ising.ising_app, name="ising")

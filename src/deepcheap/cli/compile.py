@@ -11,6 +11,7 @@ from deepcheap import library
 from deepcheap.cli._common import console, fmt, handle_errors, parse_domain, print_json
 from deepcheap.compiler import compile as compile_polynomial
 from deepcheap.compiler.io import save
+from deepcheap.compiler.onnx_export import export_onnx
 from deepcheap.errors import InvalidArgumentError
 
 SHORTCUTS = {
@@ -45,6 +46,8 @@ def compile_command(
     activation: str = typer.Option(None, help="Activation (default softplus; relu for --strategy relu)."),
     order: int = typer.Option(4, help="4: gate bias at a zero of sigma'''' (default); 2: the paper's gate."),
     save_to: Path = typer.Option(None, "--save", help="Write the network to FILE (load with deepcheap.load)."),
+    onnx_to: Path = typer.Option(None, "--onnx", help="Write the network as ONNX to FILE (DAG form; needs "
+                                 'pip install "deepcheap[onnx]").'),
     json: bool = typer.Option(False, "--json", help="Print one JSON object and nothing else."),
 ) -> None:
     """Compile a polynomial (Hamiltonian) into a network whose size does not depend on eps."""
@@ -54,12 +57,15 @@ def compile_command(
     if save_to is not None:
         save(net, save_to)
         info["saved"] = str(save_to)
+    if onnx_to is not None:
+        export_onnx(net, onnx_to)
+        info["onnx"] = str(onnx_to)
     if json:
         print_json(info)
         return
     table = Table(title=f"compiled: {_short(str(net.expression))}", show_header=False)
     for key in ("strategy", "activation", "order", "dtype", "domain", "eps", "neurons", "mlp_passthrough_neurons",
-                "synapses", "depth", "multiplications", "gates", "predicted_error", "max_error", "saved"):
+                "synapses", "depth", "multiplications", "gates", "predicted_error", "max_error", "saved", "onnx"):
         if key in info:
             table.add_row(key, fmt(info[key]))
     table.add_row("variables", _short(", ".join(net.variables)))

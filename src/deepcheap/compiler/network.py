@@ -201,6 +201,16 @@ class CompiledNetwork:
         """The strict MLP (Linear, activation, ..., Linear), output shape (N, 1)."""
         return self.strict_mlp()
 
+    def trainable(self, form: str = "mlp", *, memory_limit: int | None = None) -> nn.Module:
+        """A new module, same function, whose compiled weights are nn.Parameters (a warm start to fine-tune).
+
+        ``form="mlp"``: an nn.Sequential of Linear and activation layers; ``"dag"``: the sparse DAG module.
+        See :mod:`deepcheap.compiler.trainable` (also ``mlp_layers`` and ``fine_tune``).
+        """
+        from deepcheap.compiler.trainable import trainable
+
+        return trainable(self, form, memory_limit=memory_limit)
+
     # --- reporting ----------------------------------------------------------------------------
 
     def summary(self, *, measure: bool = True) -> dict:
