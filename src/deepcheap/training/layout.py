@@ -126,31 +126,38 @@ class Layout:
         """(group, position within the group) of model m."""
         return self._where[m]
 
+    def _runs(self, g: int):
+        """Consecutive models of group g with equal real sizes: (first position, stop, sizes); one slice each."""
+        group, first = self.groups[g], 0
+        for i in range(1, group.size + 1):
+            if i == group.size or self.real_sizes(group.models[i]) != self.real_sizes(group.models[first]):
+                yield first, i, self.real_sizes(group.models[first])
+                first = i
+
     def owners(self, train_readout: bool = True) -> torch.Tensor:
         """Flat int64: the internal index of the model each element belongs to, or ``models`` if it is frozen."""
         owner = torch.full((self.size,), self.models, dtype=torch.int64)
         for g, group in enumerate(self.groups):
-            for i, m in enumerate(group.models):
-                sizes = self.real_sizes(m)
+            for a, b, sizes in self._runs(g):
+                index = torch.arange(group.start + a, group.start + b).view(-1, 1, 1)
                 for layer in range(group.depth + 1 if train_readout else group.depth):
-                    block = self.view(owner, g, layer)[i]
-                    block[:sizes[layer + 1], :sizes[layer]] = group.start + i
-                    block[:sizes[layer + 1], -1] = group.start + i
+                    block = self.view(owner, g, layer)[a:b]
+                    block[:, :sizes[layer + 1], :sizes[layer]] = index
+                    block[:, :sizes[layer + 1], -1:] = index
         return owner
 
     def initial(self) -> torch.Tensor:
         """The flat float64 buffer at initialisation: each model's own (seeded or warm) init, ones rows."""
         flat = torch.zeros(self.size, dtype=torch.float64)
         for g, group in enumerate(self.groups):
-            for i, m in enumerate(group.models):
-                spec = self.specs[m]
-                layers = spec.init or default_init(spec, spec.n_inputs or self.n_inputs)
-                for layer, (W, b) in enumerate(layers):
-                    block = self.view(flat, g, layer)[i]
-                    block[:W.shape[1], :W.shape[0]] = W.T
-                    block[:W.shape[1], -1] = b
+            for a, b, sizes in self._runs(g):
+                inits = [self.specs[m].init or default_init(self.specs[m], sizes[0]) for m in group.models[a:b]]
+                for layer in range(group.depth + 1):
+                    block = self.view(flat, g, layer)[a:b]
+                    block[:, :sizes[layer + 1], :sizes[layer]] = torch.stack([init[layer][0].T for init in inits])
+                    block[:, :sizes[layer + 1], -1] = torch.stack([init[layer][1] for init in inits])
                     if layer < group.depth:
-                        block[group.widths[layer], -1] = 1.0  # the ones row
+                        block[:, group.widths[layer], -1] = 1.0  # the ones row
         return flat
 
     def layers(self, flat: torch.Tensor, m: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
