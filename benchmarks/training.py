@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import itertools
 import sys
 import time
 from dataclasses import dataclass
@@ -146,7 +147,7 @@ def sequential(spec: ModelSpec, n: int, generator: torch.Generator, device) -> t
     """An nn.Sequential of the spec's shape, initialised from ``generator`` (never the global RNG)."""
     sizes = spec.sizes(n)
     layers: list[torch.nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes, sizes[1:], strict=False)):
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         layers.append(torch.nn.Linear(a, b, device="meta"))
         if i < len(sizes) - 2:
             layers.append(get_activation(spec.activation).module())
@@ -216,7 +217,7 @@ def floor(work: Workload, steps: int, device) -> float:
     products = [lambda: torch.mm(W0, x, out=Z0), lambda: torch.mm(G0, x.T, out=dW0)]
     for hidden, specs in groups.items():
         G, sizes = len(specs), (*hidden, 1)
-        for a, b in zip(sizes, sizes[1:], strict=False):
+        for a, b in itertools.pairwise(sizes):
             W, H, Zo, D = (torch.randn(G, b, a, **opts), torch.randn(G, a, N, **opts), torch.empty(G, b, N, **opts),
                            torch.randn(G, b, N, **opts))
             dW, dH = torch.empty(G, b, a, **opts), torch.empty(G, a, N, **opts)
@@ -237,8 +238,8 @@ def flops(work: Workload) -> float:
     total = 0
     for hidden, specs in work.architectures().items():
         sizes = (work.n, *hidden, 1)
-        per_model = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
-        inputs = sum(a * b for a, b in zip(sizes[1:], sizes[2:], strict=False))  # input gradients, not of x
+        per_model = sum(a * b for a, b in itertools.pairwise(sizes))
+        inputs = sum(a * b for a, b in itertools.pairwise(sizes))  # input gradients, not of x
         total += len(specs) * (2 * per_model + inputs) * work.points
     return 2.0 * total
 
