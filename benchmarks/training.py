@@ -54,6 +54,10 @@ class Workload:
         x, y = samples.batch(step if self.fresh else 1, device)
         return x.float(), y.float().unsqueeze(1)
 
+    def with_activation(self, activation: str) -> Workload:
+        return Workload(self.name, [s.with_(activation=activation) for s in self.specs], self.n, self.points,
+                        self.fresh)
+
     def architectures(self) -> dict[tuple[int, ...], list[ModelSpec]]:
         out: dict[tuple[int, ...], list[ModelSpec]] = {}
         for spec in self.specs:
@@ -255,8 +259,12 @@ def measure(work: Workload, steps: int, repeats: int, device, loop_steps: int) -
         "floor (matrix products alone)": lambda: floor(work, steps, device),
         "engine, padded groups": lambda: engine(work, steps, device, grouping="padded"),
         "engine, least-squares read-out": lambda: engine(work, steps, device, output="least_squares"),
+        "engine, relu": lambda: engine(work.with_activation("relu"), steps, device),
+        "torch.func ensemble, relu": lambda: torch_func(work.with_activation("relu"), steps, device),
         "fwd+bwd, hand-derived": lambda: hand_backward(work, steps, device),
         "fwd+bwd, autograd": lambda: autograd_backward(work, steps, device),
+        "fwd+bwd, hand-derived, relu": lambda: hand_backward(work.with_activation("relu"), steps, device),
+        "fwd+bwd, autograd, relu": lambda: autograd_backward(work.with_activation("relu"), steps, device),
     }
     best = {key: float("inf") for key in methods}
     for _ in range(repeats + 1):  # the first round warms up
@@ -276,11 +284,14 @@ def report(work: Workload, times: dict[str, float]) -> tuple[bool, list[str]]:
             line += f"  {100 * floor_time / seconds:5.1f}% of floor"
         elif key.startswith("floor"):
             line += f"  ({flops(work) / seconds / 1e9:.1f} GFLOP/s)"
-        else:
-            line += f"  engine is {seconds / engine_time:5.2f}x faster" if not key.startswith("fwd") else ""
+        elif key == "torch.func ensemble, relu":
+            line += f"  engine, relu, is {seconds / times['engine, relu']:5.2f}x faster"
+        elif not key.startswith(("fwd", "engine, relu")):
+            line += f"  engine is {seconds / engine_time:5.2f}x faster"
         print(line)
-    hand, auto = times["fwd+bwd, hand-derived"], times["fwd+bwd, autograd"]
-    print(f"  hand-derived backward vs autograd on the same layout: {auto / hand:.2f}x")
+    for suffix, label in (("", work.specs[0].activation), (", relu", "relu")):
+        hand, auto = times[f"fwd+bwd, hand-derived{suffix}"], times[f"fwd+bwd, autograd{suffix}"]
+        print(f"  hand-derived backward vs autograd on the same layout, {label}: {auto / hand:.2f}x faster")
     speedup = times["torch.func ensemble"] / engine_time
     checks = []
     if work.fresh:
@@ -299,13 +310,16 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's, all cores)")
+    parser.add_argument("--activation", default="tanh", help="the hidden layers' activation (default tanh)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
-    print(f"torch {torch.__version__}, {where}, float32; best of {args.repeats} rounds of {args.steps} steps")
+    print(f"torch {torch.__version__}, {where}, float32, {args.activation}; best of {args.repeats} rounds of "
+          f"{args.steps} steps")
     works = {"a": [workload_a()], "b": [workload_b()], "both": [workload_a(), workload_b()]}[args.workload]
+    works = [work.with_activation(args.activation) for work in works]
     ok, lines = True, []
     for work in works:
         met, text = report(work, measure(work, args.steps, args.repeats, device, loop_steps=2 if not work.fresh else 3))

@@ -38,7 +38,9 @@ least-squares read-out is solved in float64. On the CPU the run uses torch's thr
 
 from deepcheap.training.data import FreshSamples, uniform_box
 from deepcheap.training.engine import resolve_device, train
+from deepcheap.training.memory import estimate_memory
 from deepcheap.training.results import TrainingResult
 from deepcheap.training.spec import ModelSpec, split_evenly
 
-__all__ = ["FreshSamples", "ModelSpec", "TrainingResult", "resolve_device", "split_evenly", "train", "uniform_box"]
+__all__ = ["FreshSamples", "ModelSpec", "TrainingResult", "estimate_memory", "resolve_device", "split_evenly", "train",
+           "uniform_box"]

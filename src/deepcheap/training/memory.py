@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import torch
 
 from deepcheap.errors import ResourceLimitError
+from deepcheap.precision import resolve_dtype
 from deepcheap.training.kernels import kernel
 from deepcheap.training.spec import ModelSpec
 
@@ -63,6 +64,20 @@ class Footprint:
         """Bytes of a forward pass of this model on ``points`` points."""
         buffers = 2 if kernel(spec.activation).needs_input else 1
         return (sum(h + 1 for h in spec.hidden) * buffers + 2 * self.n_outputs) * points * self.itemsize
+
+
+def estimate_memory(models, *, n_inputs: int, points: int, dtype="float32", output: str = "adam",
+                    per_model_data: bool = False) -> int:
+    """Bytes :func:`~deepcheap.training.train` will allocate for ``models`` (one chunk) at ``points`` per step.
+
+    >>> from deepcheap.training import ModelSpec, estimate_memory
+    >>> estimate_memory([ModelSpec((256,) * 6, seed=s) for s in range(1000)], n_inputs=20, points=4096) // 2**30
+    58
+    """
+    specs = list(models)
+    size = torch.finfo(resolve_dtype(dtype)).bits // 8
+    footprint = Footprint(n_inputs, specs[0].n_outputs, points, size, per_model_data, output == "least_squares")
+    return footprint.shared() + sum(footprint.model(s) for s in specs)
 
 
 def free_bytes(device: torch.device) -> int:
