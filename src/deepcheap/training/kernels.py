@@ -21,6 +21,7 @@ on, NumPy's about 0.4 ns (and 2x faster in float64); the two agree to an ulp or 
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -73,11 +74,12 @@ def _numpy_inplace(ufunc, z: torch.Tensor, h: torch.Tensor) -> None:
         return
     bounds = np.linspace(0, src.shape[0], min(threads, src.shape[0]) + 1).astype(int)
     pieces = [(src[a:b], dst[a:b]) for a, b in itertools.pairwise(bounds) if b > a]
-    list(_pool(threads).map(lambda pair: ufunc(pair[0], out=pair[1]), pieces))
+    list(_pool(os.getpid(), threads).map(lambda pair: ufunc(pair[0], out=pair[1]), pieces))
 
 
 @lru_cache(maxsize=4)
-def _pool(threads: int) -> ThreadPoolExecutor:
+def _pool(pid: int, threads: int) -> ThreadPoolExecutor:
+    """One pool per process (a forked child must not use its parent's dead threads) and thread count."""
     return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="deepcheap-kernel")
 
 
