@@ -9,7 +9,8 @@
 
 Fresh samples: step t's batch is ``draw(generator, points)`` with a generator on the engine's device seeded
 from (seed, t) alone, and ``target(x)``; so a model's data, and its training, never depend on which other
-models share its run. The engine holds inputs transposed with a ones row appended, ``xa`` of shape
+models share its run. ``draw`` must draw from the generator it is given (on ``generator.device``). The first
+batch is checked (shapes, NaN); a later batch with NaN marks the models diverged rather than stopping the run. The engine holds inputs transposed with a ones row appended, ``xa`` of shape
 (n + 1, N) shared or (M, n + 1, N) per model, and targets as (K, N) or (M, K, N) (class labels as (N,) or (M, N)).
 """
 
