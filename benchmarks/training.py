@@ -214,16 +214,20 @@ def python_loop(work: Workload, steps: int, device) -> float:
 def floor(work: Workload, steps: int, device) -> float:
     """The matrix products alone, per step: forward, weight gradients, input gradients (not of the data)."""
     N, n, opts = work.points, work.n, {"device": device}
+    generator = torch.Generator(device=device).manual_seed(0)
+
+    def randn(*shape):
+        return torch.randn(*shape, generator=generator, **opts)
+
     groups = work.architectures()
     rows = sum(len(specs) * hidden[0] for hidden, specs in groups.items())
-    x, W0, Z0, G0, dW0 = (torch.randn(n, N, **opts), torch.randn(rows, n, **opts), torch.empty(rows, N, **opts),
-                          torch.randn(rows, N, **opts), torch.empty(rows, n, **opts))
+    x, W0, Z0, G0, dW0 = (randn(n, N), randn(rows, n), torch.empty(rows, N, **opts), randn(rows, N),
+                          torch.empty(rows, n, **opts))
     products = [lambda: torch.mm(W0, x, out=Z0), lambda: torch.mm(G0, x.T, out=dW0)]
     for hidden, specs in groups.items():
         G, sizes = len(specs), (*hidden, 1)
         for a, b in itertools.pairwise(sizes):
-            W, H, Zo, D = (torch.randn(G, b, a, **opts), torch.randn(G, a, N, **opts), torch.empty(G, b, N, **opts),
-                           torch.randn(G, b, N, **opts))
+            W, H, Zo, D = randn(G, b, a), randn(G, a, N), torch.empty(G, b, N, **opts), randn(G, b, N)
             dW, dH = torch.empty(G, b, a, **opts), torch.empty(G, a, N, **opts)
             products += [lambda W=W, H=H, Zo=Zo: torch.bmm(W, H, out=Zo),
                          lambda D=D, H=H, dW=dW: torch.bmm(D, H.transpose(1, 2), out=dW),
