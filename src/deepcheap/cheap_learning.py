@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from deepcheap.errors import InvalidArgumentError, check_int_range
-from deepcheap.training import MLPSpec, StackedMLP, train
+from deepcheap.training import ModelSpec, train
 
 
 def parameter_counts(n: int, degree: int = 2, *, lattice_bonds: int | None = None, values: int = 2) -> dict:
@@ -141,7 +141,7 @@ def train_cheap(x_train, y_train, x_test, y_test, classes: int, *, steps: int = 
 
 def mlp_sweep(x_train, y_train, x_test, y_test, classes: int, widths, *, seeds: int = 2, steps: int = 800,
               lrs=(3e-3, 1e-2), activation: str = "tanh", seed: int = 0) -> list[dict]:
-    """Generic one-hidden-layer MLPs on flattened spins, every width trained at once (padded, masked).
+    """Generic one-hidden-layer MLPs on flattened spins, every width, seed and rate trained in one batch.
 
     Returns, per width, the best test accuracy over seeds and learning rates (the equal budget) and
     the parameter count n w + w + w K + K.
@@ -151,11 +151,9 @@ def mlp_sweep(x_train, y_train, x_test, y_test, classes: int, widths, *, seeds: 
     ys, yt = torch.as_tensor(y_train).long(), torch.as_tensor(y_test).long()
     widths = sorted(int(w) for w in widths)
     combos = [(w, s, lr) for w in widths for s in range(seeds) for lr in lrs]
-    spec = MLPSpec(xs.shape[1], (max(widths),), activation, classes)
-    model = StackedMLP(spec, seeds=[seed * 7919 + 31 * w + s for w, s, _ in combos], widths=[w for w, *_ in combos],
-                       dtype=torch.float32)
-    result = train(model, xs, ys, steps=steps, lr=torch.tensor([lr for *_, lr in combos]), x_test=xt, y_test=yt,
-                   loss="cross_entropy", weight_decay=1e-4)
+    models = [ModelSpec((w,), activation, seed=seed * 7919 + 31 * w + s, lr=lr, weight_decay=1e-4, n_outputs=classes)
+              for w, s, lr in combos]
+    result = train(models, xs, ys, steps=steps, x_test=xt, y_test=yt, loss="cross_entropy")
     accuracy = result.test_accuracy.reshape(len(widths), seeds * len(lrs)).amax(dim=1)
     n = xs.shape[1]
     return [{"width": w, "parameters": n * w + w + w * classes + classes, "test_accuracy": float(a)}

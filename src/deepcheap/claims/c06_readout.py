@@ -17,7 +17,7 @@ from deepcheap.bayes import lattice_neighbours, read_out_couplings
 from deepcheap.cheap_learning import train_cheap
 from deepcheap.claims.base import Check, Claim, FigureSpec, Panel, Series, Summary, Table, Trial
 from deepcheap.physics.datasets import ising_temperatures
-from deepcheap.training import MLPSpec, StackedMLP, train
+from deepcheap.training import ModelSpec, train
 
 ID = "C06"
 TEMPERATURES = (2.1, 2.5)  # either side of T_c
@@ -68,11 +68,9 @@ def _train_mlp(train_set, test_set, params: dict, seed: int):
     x = torch.as_tensor(train_set.spins.reshape(len(train_set.labels), -1), dtype=torch.float32)
     xt = torch.as_tensor(test_set.spins.reshape(len(test_set.labels), -1), dtype=torch.float32)
     y, yt = torch.as_tensor(train_set.labels), torch.as_tensor(test_set.labels)
-    model = StackedMLP(MLPSpec(x.shape[1], (params["width"],), "tanh", 2), seeds=[seed % 100_000],
-                       dtype=torch.float32)
-    result = train(model, x, y, steps=params["steps"], lr=3e-3, x_test=xt, y_test=yt, loss="cross_entropy",
-                   weight_decay=1e-4)
-    return model, float(result.test_accuracy[0])
+    model = ModelSpec((params["width"],), "tanh", seed=seed % 100_000, lr=3e-3, weight_decay=1e-4, n_outputs=2)
+    result = train([model], x, y, steps=params["steps"], x_test=xt, y_test=yt, loss="cross_entropy")
+    return result.predict, float(result.test_accuracy[0])
 
 
 def _coupling_map(spins: np.ndarray, log_odds: np.ndarray, L: int) -> list[list[float]]:

@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from deepcheap.errors import InvalidArgumentError, check_choice, check_domain, check_int_range, check_positive
-from deepcheap.training import MLPSpec, StackedMLP, train
+from deepcheap.training import ModelSpec, train
 
 BUCKETS: tuple[tuple[int, ...], ...] = ((1, 2, 3, 4, 6, 8), (12, 16, 24, 32), (48, 64))
 ARCHITECTURES = ("shallow", "deep")
@@ -127,11 +127,9 @@ def _train_bucket(tasks, bucket, depth, activation, seeds, budget, seed, errors)
     y = torch.stack([data[t][1] for t, *_ in combos])
     xt = torch.stack([data[t][2] for t, *_ in combos])
     yt = torch.stack([data[t][3] for t, *_ in combos])
-    model = StackedMLP(MLPSpec(n_max, (max(bucket),) * depth, activation),
-                       seeds=[_model_seed(seed, t, w, s) for t, w, s, _ in combos],
-                       widths=[w for _, w, _, _ in combos], inputs=[t.n for t, *_ in combos], dtype=dtype)
-    result = train(model, x, y, steps=budget.steps, lr=torch.tensor([lr for *_, lr in combos]), x_test=xt, y_test=yt,
-                   output=budget.output)
+    models = [ModelSpec((w,) * depth, activation, seed=_model_seed(seed, t, w, s), lr=lr, n_inputs=t.n)
+              for t, w, s, lr in combos]
+    result = train(models, x, y, steps=budget.steps, x_test=xt, y_test=yt, output=budget.output, dtype=dtype)
     rel = result.test_relative_rms.reshape(len(tasks), len(bucket), seeds, len(budget.lrs)).amin(dim=3)
     for i, t in enumerate(tasks):
         for j, w in enumerate(bucket):
