@@ -5,27 +5,30 @@ x**2 + y**2
 >>> parse("sin(x) + y")
 Traceback (most recent call last):
 ...
-deepcheap.errors.NotAPolynomialError: sin(x) is not a polynomial term ...
+deepcheap.errors.NotAPolynomialError: could not read 'sin(x) + y': a function call ('sin(x)') is not allowed; ...
 
 The expression must be a polynomial after expansion: integer powers >= 0 of variables, finite real
 coefficients. Variables are sorted by name (they become the network's input columns) unless
-``variables`` fixes the order. Terms already in expanded form are read directly (sympy's expand is
-slow on large sums such as lattice energies); only the others are expanded.
+``variables`` fixes the order. Strings are read by :mod:`~deepcheap.compiler.expression_reader` (never
+evaluated); sympy expressions are taken as they are. Terms already in expanded form are read directly;
+the others are expanded by :mod:`~deepcheap.compiler.expansion`, after their degree, monomial count and
+expansion work have been estimated and checked against its limits.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
-from tokenize import TokenError
 
 import sympy as sp
 from sympy.core.relational import Relational
 from sympy.logic.boolalg import BooleanAtom, BooleanFunction
-from sympy.parsing.sympy_parser import convert_xor, parse_expr, standard_transformations
 
-from deepcheap.compiler.polynomial import Monomial, Polynomial
-from deepcheap.errors import InvalidArgumentError, NotAPolynomialError
+from deepcheap.compiler.expansion import MAX_DEGREE, check_limits, estimate, expand_term, to_float
+from deepcheap.compiler.expression_reader import read_expression
+from deepcheap.compiler.polynomial import Monomial, Polynomial, monomial_degree
+from deepcheap.errors import InvalidArgumentError, NotAPolynomialError, ResourceLimitError
 
 _HINT = "deepcheap compiles polynomials: expand it, or replace it by a Taylor polynomial (sympy.series)."
 
@@ -39,9 +42,22 @@ def parse(expr, variables: Iterable[str | sp.Symbol] | None = None) -> Polynomia
     names = _variable_order(expression, variables)
     index = {name: i for i, name in enumerate(names)}
     terms: dict[Monomial, float] = {}
+    pending = []
     for term in sp.Add.make_args(expression):
-        for coefficient, monomial in _monomials(term, index):
-            terms[monomial] = terms.get(monomial, 0.0) + coefficient
+        direct = _direct_monomial(term, index)
+        if direct is None:
+            pending.append((term, estimate(term)))
+            continue
+        coefficient, monomial = direct
+        _check_degree(term, monomial)
+        terms[monomial] = terms.get(monomial, 0.0) + coefficient
+    check_limits(len(terms), pending)
+    expanded: dict = {}  # exact sums (int, Fraction) of the expanded terms, rounded once
+    for term, _ in pending:
+        for monomial, coefficient in expand_term(term, index).items():
+            expanded[monomial] = expanded.get(monomial, 0) + coefficient
+    for monomial, coefficient in expanded.items():
+        terms[monomial] = terms.get(monomial, 0.0) + to_float(coefficient)
     for monomial, coefficient in terms.items():
         if not math.isfinite(coefficient):
             raise InvalidArgumentError(f"the coefficient of {_show(monomial, names)} is {coefficient}; "
@@ -50,30 +66,44 @@ def parse(expr, variables: Iterable[str | sp.Symbol] | None = None) -> Polynomia
 
 
 def _to_sympy(expr) -> sp.Expr:
+    """Strings through the reader; numbers as sympy numbers; sympy objects as they are; nothing else."""
     if isinstance(expr, sp.Poly):
         return expr.as_expr()
     if isinstance(expr, str):
-        try:
-            return parse_expr(expr, transformations=(*standard_transformations, convert_xor), evaluate=True)
-        except (SyntaxError, TypeError, ValueError, sp.SympifyError, TokenError) as err:
-            raise NotAPolynomialError(f"could not read {expr!r} as an expression ({type(err).__name__}); "
-                                      "write it in Python/sympy syntax, e.g. 'x**2 + 3*x*y - 1'.") from None
+        return read_expression(expr)
     if isinstance(expr, bool | BooleanFunction | BooleanAtom):
         raise NotAPolynomialError(f"{expr!r} is a Boolean expression; use deepcheap.compile_boolean for it.")
-    try:
-        return sp.sympify(expr, strict=True)
-    except sp.SympifyError:
-        raise NotAPolynomialError(f"{expr!r} is not an expression deepcheap can read; pass a sympy expression, "
-                                  "a number or a string.") from None
+    if isinstance(expr, sp.Basic):
+        return expr
+    if isinstance(expr, numbers.Integral):
+        return sp.Integer(int(expr))
+    if isinstance(expr, numbers.Real):
+        if not math.isfinite(float(expr)):
+            raise InvalidArgumentError(f"{expr!r} is not a finite number; coefficients must be finite.")
+        return sp.Float(float(expr))
+    raise NotAPolynomialError(f"a {type(expr).__name__} is not an expression deepcheap can read; pass a sympy "
+                              "expression, a number, a string such as 'x**2 + 3*x*y' or a deepcheap Polynomial.")
+
+
+def _check_degree(term: sp.Expr, monomial: Monomial) -> None:
+    degree = monomial_degree(monomial)
+    if degree > MAX_DEGREE:
+        raise ResourceLimitError(f"{_short(term, 60)} has degree {degree:,}, above the limit of {MAX_DEGREE:,}; "
+                                 "lower the degree.")
 
 
 def _check_polynomial(expr: sp.Expr) -> None:
     """Raise naming the first subexpression that keeps ``expr`` from being a polynomial."""
     if isinstance(expr, BooleanFunction | BooleanAtom | Relational):
         raise NotAPolynomialError(f"{expr} is not an algebraic expression; {_HINT}")
-    stack = [expr]
+    stack, seen = [expr], set()
     while stack:
         node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if not isinstance(node, sp.Expr):
+            raise NotAPolynomialError(f"{_short(node)} is not an algebraic expression (in {_short(expr)}); {_HINT}")
         if isinstance(node, sp.Symbol):
             continue
         if node.is_Number:  # Integer, Rational, Float, or the infinities and nan
@@ -139,19 +169,6 @@ def _reorder(p: Polynomial, names: list[str]) -> Polynomial:
     position = {name: i for i, name in enumerate(names)}
     terms = {tuple(sorted((position[p.variables[v]], k) for v, k in m)): c for m, c in p.terms.items()}
     return Polynomial(tuple(names), terms)
-
-
-def _monomials(term: sp.Expr, index: dict[str, int]):
-    """Yield (coefficient, monomial) for one term of the top-level sum, expanding only if needed."""
-    direct = _direct_monomial(term, index)
-    if direct is not None:
-        yield direct
-        return
-    for sub in sp.Add.make_args(sp.expand(term)):
-        found = _direct_monomial(sub, index)
-        if found is None:  # pragma: no cover - expand always yields monomials for polynomials
-            raise NotAPolynomialError(f"{sub} did not expand to a monomial; {_HINT}")
-        yield found
 
 
 def _direct_monomial(term: sp.Expr, index: dict[str, int]) -> tuple[float, Monomial] | None:
