@@ -51,6 +51,23 @@ class MissingExtraError(DeepCheapError, ImportError):
 
 # --- small validation helpers used across the package --------------------------------------
 
+MEMORY_LIMIT_BYTES = 4 * 2**30  # the most one computation may allocate before deepcheap refuses it
+
+
+def format_bytes(n: float) -> str:
+    """1536 -> '1.5 KiB'; 8e10 -> '74.5 GiB'."""
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n:.0f} bytes"
+
+
+def check_memory(what: str, nbytes: float, hint: str, limit: float = MEMORY_LIMIT_BYTES) -> None:
+    """Refuse (ResourceLimitError) before allocating if ``what`` needs more than ``limit`` bytes."""
+    if not nbytes <= limit:
+        raise ResourceLimitError(f"{what} needs about {format_bytes(nbytes)}, above the limit of "
+                                 f"{format_bytes(limit)}; {hint}")
+
 
 def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
     """Return ``value`` if it is one of ``choices``; otherwise raise naming the valid ones."""

@@ -100,7 +100,7 @@ class StencilErrorModel:
         """The lambda minimising :meth:`error` on (0, max_scale]: a log grid, then refined."""
         if self.leading_order is None:
             return self.max_scale  # exact activation: the largest scale has the least rounding
-        grid = np.logspace(-14.0, math.log10(self.max_scale), 281)
+        grid = np.logspace(min(-14.0, math.log10(self.max_scale) - 14.0), math.log10(self.max_scale), 281)
         errors = np.array([self.error(lam) for lam in grid])
         i = int(np.argmin(errors))
         lo, hi = math.log(grid[max(i - 1, 0)]), math.log(grid[min(i + 1, len(grid) - 1)])

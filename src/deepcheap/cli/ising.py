@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import typer
 from rich.table import Table
 
@@ -65,8 +67,22 @@ def exact(
         return
     table = Table(title=f"Exact Ising {dims}D, L = {result['L']}, T = {result['T']:.6g} ({result['method']})")
     table.add_column("quantity")
-    table.add_column("value")
+    table.add_column("value (the digits it has)")
+    table.add_column("estimated error")
     for key, value in result.items():
-        if key not in ("L", "T", "dims", "method"):
-            table.add_row(key, fmt(value) if not isinstance(value, float) else f"{value:.12g}")
+        if key in ("L", "T", "dims", "method") or key.endswith("_error"):
+            continue
+        error = result.get(f"{key}_error")
+        shown = trustworthy(value, error) if isinstance(value, float) else fmt(value)
+        table.add_row(key, shown, "" if error is None else f"{error:.1g}")
     console.print(table)
+
+
+def trustworthy(value: float, error: float | None) -> str:
+    """``value`` with only the significant digits its absolute ``error`` leaves (12 when no error is known)."""
+    if error is None or not math.isfinite(value):
+        return f"{value:.12g}"
+    if error >= abs(value):
+        return f"{value:.1g}" if value else "0"
+    digits = max(1, min(15, math.floor(math.log10(abs(value) / max(error, 1e-300 * abs(value))))))
+    return f"{value:.{digits}g}"

@@ -167,29 +167,38 @@ def first_layer(network) -> np.ndarray:
 # --- depth-k products (Rolnick & Tegmark): group the factors, b_1 ... b_k --------------------------
 
 
+MAX_DEPTH_K_N = 100_000  # the k = 1 count alone, 2^n, has n bits
+
+
 def depth_k_bound(n: int, k: int) -> tuple[int, tuple[int, ...]]:
     """min over groupings of sum_i g_i 2^(b_i), g_i = ceil(g_{i-1} / b_i), g_0 = n, g_k = 1 (and the b's).
 
     Level i multiplies groups of b_i values with a shallow 2^(b_i)-neuron gate; with b_i = n^(1/k)
-    the count is O(n^((k-1)/k) 2^(n^(1/k))), and k = log2 n gives 4(n - 1) (b_i = 2).
+    the count is O(n^((k-1)/k) 2^(n^(1/k))), and k = log2 n gives 4(n - 1) (b_i = 2). Exact integers; the
+    search over b stops once 2^b alone exceeds the best count found (every larger b costs more).
     """
-    n, k = check_int_range("n", n, 2), check_int_range("k", k, 1)
+    n = check_int_range("n", n, 2, MAX_DEPTH_K_N, hint="(the k = 1 count alone, 2^n, has n bits)")
+    k = check_int_range("k", k, 1)
+    k = min(k, max(1, (n - 1).bit_length()))  # more than ceil(log2 n) levels never helps
 
     @functools.cache
-    def best(g: int, levels: int) -> tuple[float, tuple[int, ...]]:
+    def best(g: int, levels: int) -> tuple[int, tuple[int, ...]] | None:
         if g == 1:
-            return 0.0, ()
-        if levels == 0:
-            return math.inf, ()
-        options = []
+            return 0, ()
+        if levels == 1:
+            return 2**g, (g,)
+        found = None
         for b in range(2, g + 1):
+            if found is not None and 2**b >= found[0]:
+                break
             groups = -(-g // b)
-            cost, rest = best(groups, levels - 1)
-            options.append((groups * 2**b + cost, (b, *rest)))
-        return min(options)
+            rest = best(groups, levels - 1)
+            option = (groups * 2**b + rest[0], (b, *rest[1]))
+            found = option if found is None else min(found, option)
+        return found
 
     cost, groups = best(n, k)
-    return int(cost), groups
+    return cost, groups
 
 
 def grouped_product(n: int, groups: tuple[int, ...], activation: str = "softplus", dtype=torch.float64):

@@ -8,7 +8,7 @@ import math
 import torch
 from torch import nn
 
-from deepcheap.errors import InvalidArgumentError, check_domain, check_int_range
+from deepcheap.errors import InvalidArgumentError, check_domain, check_int_range, check_memory
 from deepcheap.precision import resolve_dtype
 
 MAX_ALL_CORNERS = 10
@@ -92,9 +92,13 @@ def sample_box(domain, n_inputs: int, points: int = 16_384, *, dtype=torch.float
     n <= 3, otherwise corners (all 2^n when n <= 10, else 256 random ones) plus uniform random points."""
     lo, hi = check_domain(domain)
     n = check_int_range("n_inputs", n_inputs, 1)
+    points = check_int_range("points", points, 1, hint="(the number of points at which the error is measured)")
     dtype = resolve_dtype(dtype)
+    per_axis = max(2, math.ceil(points ** (1.0 / n))) if n <= 3 else 0
+    rows = per_axis**n if n <= 3 else points + 2 ** min(n, MAX_ALL_CORNERS + 1)
+    check_memory(f"measuring on {rows:,} points of a {n}-input box", 8.0 * rows * (n + 4),
+                 "ask for fewer points.")
     if n <= 3:
-        per_axis = max(2, math.ceil(points ** (1.0 / n)))
         axis = torch.linspace(lo, hi, per_axis, dtype=torch.float64)
         grid = torch.cartesian_prod(*([axis] * n)).reshape(-1, n)
         return grid.to(dtype)
