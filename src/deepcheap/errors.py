@@ -13,6 +13,7 @@ deepcheap.errors.UnsupportedActivationError: relu has sigma''(b) = 0 wherever it
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 from typing import Any
 
@@ -100,7 +101,9 @@ def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
 
 def check_int_range(name: str, value: Any, lo: int, hi: int | None = None, *, hint: str = "") -> int:
     """Return ``value`` as an int if ``lo <= value <= hi``; otherwise raise with ``hint``."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+    integral = isinstance(value, numbers.Integral) or (
+        isinstance(value, numbers.Real) and math.isfinite(float(value)) and float(value).is_integer())
+    if isinstance(value, bool) or not integral:
         raise InvalidArgumentError(f"{name} must be an integer; got {value!r}.")
     number = int(value)
     if number < lo or (hi is not None and number > hi):
@@ -108,6 +111,11 @@ def check_int_range(name: str, value: Any, lo: int, hi: int | None = None, *, hi
         suffix = f" {hint}" if hint else ""
         raise InvalidArgumentError(f"{name} must be {span}; got {number}.{suffix}")
     return number
+
+
+def check_seed(seed: Any, name: str = "seed") -> int:
+    """A root seed: an integer in [0, 2^128) (numpy's SeedSequence takes non-negative integers)."""
+    return check_int_range(name, seed, 0, 2**128 - 1, hint="(seeds are non-negative integers)")
 
 
 def check_domain(domain: Any, name: str = "domain") -> tuple[float, float]:
