@@ -36,7 +36,7 @@ from deepcheap.compiler.polynomial import Polynomial
 from deepcheap.compiler.strategies import Construction
 from deepcheap.errors import InvalidArgumentError, NotAPolynomialError, check_positive
 from deepcheap.gates.bits import beta_for_error
-from deepcheap.precision import machine_epsilon, resolve_dtype
+from deepcheap.precision import machine_epsilon, resolve_device, resolve_dtype
 
 MAX_BITS = 20
 
@@ -180,7 +180,7 @@ def compile_boolean(function, variables=None, *, error: float = 1e-6, dtype=torc
     ``function``: a list of 2^n values (index bits x_1..x_n, x_1 most significant), a dict
     {bit tuple: value}, or a sympy Boolean expression (variables sorted by name).
     """
-    dtype = resolve_dtype(dtype)
+    dtype, device = resolve_dtype(dtype), resolve_device(device)
     error = check_positive("error", error)
     values, names = truth_table(function, variables)
     scale = max(1.0, float(np.abs(values).max()))

@@ -115,7 +115,9 @@ def check_int_range(name: str, value: Any, lo: int, hi: int | None = None, *, hi
 
 def check_seed(seed: Any, name: str = "seed") -> int:
     """A root seed: an integer in [0, 2^128) (numpy's SeedSequence takes non-negative integers)."""
-    return check_int_range(name, seed, 0, 2**128 - 1, hint="(seeds are non-negative integers)")
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and not 0 <= int(seed) < 2**128:
+        raise InvalidArgumentError(f"{name} must be a non-negative integer below 2^128; got {seed}.")
+    return check_int_range(name, seed, 0)
 
 
 def check_domain(domain: Any, name: str = "domain") -> tuple[float, float]:

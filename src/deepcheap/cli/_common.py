@@ -5,16 +5,15 @@ from __future__ import annotations
 import functools
 import json
 import math
-import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
 
 from deepcheap.errors import DeepCheapError, InvalidArgumentError
+from deepcheap.paths import check_output_dir, check_output_file  # noqa: F401 - re-exported for the commands
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -77,38 +76,3 @@ def fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
-
-
-def check_output_file(path: Path, option: str) -> Path:
-    """A file we may write: its directory exists and is writable, and it is not a directory itself."""
-    path = Path(path)
-    if path.is_dir() or str(path).endswith(os.sep) or not path.name:
-        raise InvalidArgumentError(f"{option} {path} is a directory; give a file name, e.g. {option} net.dcnet.")
-    parent = path.parent
-    if not parent.exists():
-        raise InvalidArgumentError(f"{option} {path}: the directory {parent} does not exist; create it first or "
-                                   "choose another path.")
-    if not parent.is_dir():
-        raise InvalidArgumentError(f"{option} {path}: {parent} is not a directory; choose another path.")
-    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise InvalidArgumentError(f"{option} {path} cannot be written (permission denied); choose another path.")
-    return path
-
-
-def check_output_dir(path: Path, option: str) -> Path:
-    """A directory we may create (missing parents included) and write into; nothing is created here."""
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise InvalidArgumentError(f"{option} {path} is a file; give a directory.")
-    existing = path
-    while not existing.exists():
-        if existing.parent == existing:
-            break
-        existing = existing.parent
-    if not existing.is_dir():
-        raise InvalidArgumentError(f"{option} {path}: {existing} is a file, so the directory cannot be created; "
-                                   "choose another path.")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        what = "written" if existing == path else f"created (no permission to write in {existing})"
-        raise InvalidArgumentError(f"{option} {path} cannot be {what}; choose another directory.")
-    return path

@@ -10,9 +10,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from deepcheap.claims import ALL_CLAIMS, select_claims
-from deepcheap.cli._common import console, handle_errors, print_json
+from deepcheap.cli._common import check_output_dir, console, handle_errors, print_json
 from deepcheap.cli.executors import EXECUTOR_HELP, make_executor, parse_executor
-from deepcheap.errors import InvalidArgumentError
+from deepcheap.errors import InvalidArgumentError, check_seed
 from deepcheap.report import build_manifest, now, write_manifest, write_report
 from deepcheap.sweep import run_sweep
 
@@ -32,6 +32,8 @@ def reproduce(
     """Reproduce the paper's claims: numbers, figures and verdicts in OUT/report.html and report.md."""
     scale = "quick" if quick else "full"
     claims = select_claims(only)
+    check_seed(seed)
+    check_output_dir(out, "--out")
     spec = parse_executor(executor)  # a bad --executor fails before anything is written
     previous = _check_out_dir(out, scale, seed, resume)
     manifest = build_manifest(scale=scale, seed=seed, claims=[c.id for c in claims],

@@ -34,7 +34,7 @@ from deepcheap.compiler.polynomial import Polynomial, coefficient_sum
 from deepcheap.compiler.strategies import STRATEGIES, construct
 from deepcheap.errors import InvalidArgumentError, check_choice, check_domain, check_positive
 from deepcheap.gates.base import radius
-from deepcheap.precision import dtype_name, resolve_dtype
+from deepcheap.precision import dtype_name, resolve_device, resolve_dtype
 
 
 def compile(expr, strategy: str = "deep", eps: float | None = None, domain=(-1.0, 1.0), dtype=torch.float64,
@@ -50,7 +50,7 @@ def compile(expr, strategy: str = "deep", eps: float | None = None, domain=(-1.0
     ``variables``: input column order (default: sorted by name).
     """
     strategy = check_choice("strategy", strategy, STRATEGIES)
-    dtype = resolve_dtype(dtype)
+    dtype, device = resolve_dtype(dtype), resolve_device(device)
     domain = check_domain(domain)
     eps = None if eps is None else check_positive("eps", eps)
     act = _activation(strategy, activation)

@@ -8,7 +8,7 @@
 >>> sorted(expand_term((x + 2) ** 2, {"x": 0}).items())
 [((), 4), (((0, 1),), 4), (((0, 2),), 1)]
 
-:func:`estimate` walks the sympy tree once (iteratively, shared sub-trees once) and bounds, for every
+:func:`estimate` walks the sympy DAG once (iteratively, shared sub-trees once) and bounds, for every
 node, its degree, its number of monomials after expansion and the work of expanding it (term products):
 
 - a sum adds monomial counts; a product multiplies them; both are capped by the number of monomials of
@@ -31,6 +31,7 @@ from fractions import Fraction
 import sympy as sp
 
 from deepcheap.compiler.polynomial import Monomial, monomial_multiply
+from deepcheap.compiler.sympy_tree import names_by_node, post_order, short_text
 from deepcheap.errors import NotAPolynomialError, ResourceLimitError
 
 MAX_DEGREE = 4096  # x**(10**9) is refused; product:4096 compiles in about a second
@@ -69,8 +70,7 @@ def _comb(n: float, k: float) -> float:
 
 
 def _short(expr, limit: int = 60) -> str:
-    text = str(expr)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return short_text(expr, limit)
 
 
 def _too_deep(expr, depth: int) -> ResourceLimitError:
@@ -78,31 +78,27 @@ def _too_deep(expr, depth: int) -> ResourceLimitError:
                               "expand it first (sympy.expand) or build it flatter.")
 
 
-def estimate(expr: sp.Expr) -> Size:
-    """Bounds on the degree, monomials and expansion work of ``expr`` (a polynomial expression)."""
+def estimate(expr: sp.Expr, names: dict[int, frozenset[str]] | None = None) -> Size:
+    """Bounds on the degree, monomials and expansion work of ``expr`` (a polynomial expression).
+
+    ``names``: :func:`~deepcheap.compiler.sympy_tree.names_by_node` of ``expr`` (computed if not given).
+    """
+    names = names_by_node(expr) if names is None else names
     sizes: dict[int, Size] = {}
-    stack: list[tuple[sp.Basic, bool]] = [(expr, False)]
-    while stack:
-        node, ready = stack.pop()
-        if id(node) in sizes:
-            continue
-        if not ready and node.args and node.free_symbols:
-            stack.append((node, True))
-            stack.extend((child, False) for child in node.args if id(child) not in sizes)
-            continue
-        sizes[id(node)] = _node_size(node, [sizes[id(a)] for a in node.args] if ready else [])
-        if sizes[id(node)].depth > MAX_TREE_DEPTH:
-            raise _too_deep(expr, sizes[id(node)].depth)
+    for node in post_order(expr):
+        size = _node_size(node, [sizes[id(a)] for a in node.args], len(names[id(node)]))
+        if size.depth > MAX_TREE_DEPTH:
+            raise _too_deep(expr, size.depth)
+        sizes[id(node)] = size
     return sizes[id(expr)]
 
 
-def _node_size(node: sp.Basic, args: list[Size]) -> Size:
-    if not node.free_symbols:
+def _node_size(node: sp.Basic, args: list[Size], variables: int) -> Size:
+    if not variables:
         return Size(0, 1.0, 0.0)
     if isinstance(node, sp.Symbol):
         return Size(1, 1.0, 0.0, 1, 1)
     depth = 1 + max(a.depth for a in args)
-    variables = len(node.free_symbols)
     if isinstance(node, sp.Add):
         degree, low = max(a.degree for a in args), min(a.low for a in args)
         monomials = min(sum(a.monomials for a in args), _span(low, degree, variables))
@@ -152,21 +148,19 @@ def check_limits(direct_terms: int, pending: list[tuple[sp.Expr, Size]]) -> None
                                  f"{MAX_MONOMIALS:,}; compile a smaller polynomial.")
 
 
-def expand_term(expr: sp.Expr, index: dict[str, int]) -> Terms:
+def expand_term(expr: sp.Expr, index: dict[str, int], names: dict[int, frozenset[str]] | None = None) -> Terms:
     """{monomial: exact coefficient} of ``expr``; call :func:`estimate`/:func:`check_limits` first."""
+    names = names_by_node(expr) if names is None else names
     memo: dict[int, Terms] = {}
-
-    def walk(node: sp.Basic) -> Terms:
-        key = id(node)
-        if key not in memo:
-            memo[key] = _expand_node(node, walk, index)
-        return memo[key]
-
-    return walk(expr)
+    for node in post_order(expr):
+        memo[id(node)] = _expand_node(node, memo, index, names)
+    return memo[id(expr)]
 
 
-def _expand_node(node: sp.Basic, walk, index: dict[str, int]) -> Terms:
-    if not node.free_symbols:
+def _expand_node(node: sp.Basic, memo: dict[int, Terms], index: dict[str, int],
+                 names: dict[int, frozenset[str]]) -> Terms:
+    walk = lambda arg: memo[id(arg)]  # noqa: E731
+    if not names[id(node)]:
         return {(): _number(node)}
     if isinstance(node, sp.Symbol):
         return {((index[node.name], 1),): 1}

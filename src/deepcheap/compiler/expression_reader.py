@@ -11,8 +11,8 @@ The text is lexed by :mod:`tokenize` and parsed by :func:`ast.parse` (``mode="ev
 evaluated by Python. The tree is walked against a whitelist and the sympy expression is built node by node:
 
 - numbers: int and float literals (not bool, complex, strings or bytes);
-- names: plain identifiers, each a variable (``pi``, ``E``, ``I`` are variables too); names starting
-  with ``_`` are refused;
+- names: plain identifiers, each a variable; names starting with ``_`` are refused, and so are sympy's
+  constants (``I E pi oo zoo nan inf``), which would be ambiguous;
 - unary ``+``/``-``; binary ``+ - * / **`` and ``^`` (power, with the precedence of ``**``); parentheses;
 - division only by a nonzero constant; constant powers of constants only while the result stays small.
 
@@ -37,6 +37,7 @@ from deepcheap.errors import InvalidArgumentError, NotAPolynomialError, Resource
 MAX_EXPRESSION_CHARS = 200_000  # str(library.ising_2d(64)) is ~150k; larger ones: pass sympy or a Polynomial
 MAX_NESTING = 100  # brackets; Python's own parser stops at 200
 MAX_NUMBER_BITS = 4096  # a constant power may reach about 2^4096 (1e1233) before it is refused
+RESERVED = frozenset({"I", "E", "pi", "oo", "zoo", "nan", "inf"})  # sympy's constants: ambiguous as variables
 
 _SYNTAX = "write a polynomial with numbers, variable names, + - * / ** (or ^) and parentheses, e.g. 'x**2 + 3*x*y - 1'"
 _SEPARATORS = {"\n": " ", "\r": " ", "\t": " ", "\f": " ", "\v": " "}
@@ -185,6 +186,10 @@ class _Builder:
             if node.id.startswith("_"):
                 raise NotAPolynomialError(f"could not read {_quote(self.whole)}: the name {node.id!r} starts with "
                                           "'_'; variable names must start with a letter (e.g. x, s_1, phi_03).")
+            if node.id in RESERVED:
+                raise NotAPolynomialError(f"could not read {_quote(self.whole)}: {node.id!r} is reserved (sympy "
+                                          "reads it as a constant); write the number itself, or name the "
+                                          "variable differently.")
             return sp.Symbol(node.id)
         if isinstance(node, ast.UnaryOp):
             return -args[0] if isinstance(node.op, ast.USub) else args[0]

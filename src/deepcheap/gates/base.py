@@ -112,11 +112,22 @@ def sample_box(domain, n_inputs: int, points: int = 16_384, *, dtype=torch.float
 
 
 def max_error(gate: Gate, domain=None, points: int = 16_384, *, generator=None) -> float:
-    """Measured max |gate(x) - target(x)| over :func:`sample_box` (target in float64)."""
-    box = sample_box(domain or gate.domain, gate.n_inputs, points, dtype=gate.dtype, generator=generator)
+    """Measured max |gate(x) - target(x)| over :func:`sample_box` (target in float64).
+
+    Refuses a domain on which the exact target itself overflows float64 (the error would be a meaningless inf).
+    """
+    if not isinstance(gate, Gate):
+        raise InvalidArgumentError(f"max_error measures a deepcheap gate (e.g. gates.product_gate()); got "
+                                   f"{type(gate).__name__}.")
+    box = sample_box(gate.domain if domain is None else domain, gate.n_inputs, points, dtype=gate.dtype,
+                     generator=generator)
+    target = gate.target(box.to(torch.float64))
+    if not bool(torch.isfinite(target).all()):
+        raise InvalidArgumentError(f"the exact output of this gate overflows float64 on the domain {domain}; "
+                                   "measure on a smaller domain.")
     with torch.no_grad():
         out = gate(box).to(torch.float64)
-    return float((out - gate.target(box.to(torch.float64))).abs().max())
+    return float((out - target).abs().max())
 
 
 def dense(weight, bias=None, *, dtype, device) -> nn.Linear:

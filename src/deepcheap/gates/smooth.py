@@ -138,6 +138,11 @@ def stencil_gate(stencil: Stencil, activation="softplus", *, order: int | None =
 def _check_radius(R: float, p: int) -> None:
     """The error model takes |x|^(p + MAX_EXTRA_ORDER) on the box: it must stay within float64."""
     limit = 10.0 ** (_LOG_BUDGET / (p + MAX_EXTRA_ORDER))
+    if 1.0 / limit > R:
+        raise InvalidArgumentError(
+            f"inputs only up to |x| = {R:.3g} are below what a degree-{p} gate can represent: its error model takes "
+            f"|x|^{p + MAX_EXTRA_ORDER} and scales up to 1/|x|, so float64 needs |x| >= {1 / limit:.3g}. Rescale the "
+            "inputs (build the gate on [-1, 1] and feed it x / R).")
     if limit < R:
         raise InvalidArgumentError(
             f"inputs up to |x| = {R:.3g} are beyond what a degree-{p} gate can represent: its error model takes "

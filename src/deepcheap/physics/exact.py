@@ -28,7 +28,7 @@ import math
 import numpy as np
 from scipy import integrate, special
 
-from deepcheap.errors import InvalidArgumentError, check_choice, check_int_range, check_memory
+from deepcheap.errors import InvalidArgumentError, check_choice, check_int_range, check_memory, check_seed
 from deepcheap.physics import kaufman as _kaufman_module
 from deepcheap.physics.lattice import T_CRITICAL, check_dims, check_size, check_temperature, energy
 
@@ -83,6 +83,8 @@ def exact_distribution(L: int, T: float, dims: int = 2) -> tuple[np.ndarray, np.
 def sample_exact(L: int, T: float, n: int, seed: int, dims: int = 2) -> np.ndarray:
     """n independent configurations drawn from the exact distribution (small lattices)."""
     n = check_int_range("n", n, 1)
+    seed = check_seed(seed)
+    check_memory(f"{n:,} exact draws of a {L}^{dims} lattice", n * (8.0 + L**dims), "ask for fewer draws.")
     states, p = exact_distribution(L, T, dims)
     index = np.random.default_rng(seed).choice(len(p), size=n, p=p)
     return states[index]
@@ -121,7 +123,7 @@ def _log_z_beta(L: int, beta: float, dims: int, method: str) -> float:
         _, energies = enumerate_states(L, dims)
         return float(special.logsumexp(-beta * energies))
     if method == "kaufman":
-        return _kaufman_module.log_partition(L, beta)
+        return _kaufman_module.kaufman(L, beta).value
     if dims == 1:
         return _chain(L, beta)[0]
     return _transfer_2d(L, beta)

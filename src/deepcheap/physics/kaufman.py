@@ -213,9 +213,4 @@ def _closed_form(L: int, K: float) -> LogPartition:
     return LogPartition(value, d1, d2, errors, "kaufman")
 
 
-def log_partition(L: int, K: float) -> float:
-    """ln Z alone (the closed form; used by exact.log_partition)."""
-    return _closed_form(L, K).value
-
-
-__all__ = ["SERIES_X", "LogPartition", "kaufman", "log_partition", "series"]
+__all__ = ["SERIES_X", "LogPartition", "kaufman", "series"]

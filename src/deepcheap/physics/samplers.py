@@ -415,8 +415,9 @@ def estimate_run(L: int, T: float, *, algorithm: str = "auto", sweeps: int = 100
 
 def check_run(estimate: dict, max_seconds: float | None) -> None:
     """Refuse (before allocating) a run whose memory or estimated time is beyond the limits."""
-    check_memory(f"{estimate['sweeps']:,} recorded sweeps of this lattice", estimate["bytes"],
-                 "use fewer --sweeps, fewer --chains or a smaller --L.")
+    check_memory(f"{estimate['chains']:,} chains x {estimate['thermalize'] + estimate['sweeps']:,} sweeps of a "
+                 f"{estimate['L']:,}^{estimate['dims']} lattice", estimate["bytes"],
+                 "use a smaller --L, fewer --chains or fewer --sweeps (--thermalize).")
     if max_seconds is not None and estimate["seconds"] > max_seconds:
         other = "metropolis" if estimate["algorithm"] == "wolff" else "wolff"
         elsewise = estimate_run(estimate["L"], estimate["T"], algorithm=other, sweeps=estimate["sweeps"],
