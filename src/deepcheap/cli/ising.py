@@ -96,6 +96,6 @@ def trustworthy(value: float, error: float | None) -> str:
     if error is None or not math.isfinite(value):
         return f"{value:.12g}"
     if error >= abs(value):
-        return f"{value:.1g}" if value else "0"
+        return "0"  # indistinguishable from zero at this precision (the error column says how close)
     digits = max(1, min(15, math.floor(math.log10(abs(value) / max(error, 1e-300 * abs(value))))))
     return f"{value:.{digits}g}"
