@@ -19,8 +19,8 @@ N spins flip (calibrated on pilot clusters before the measured sweeps, never fro
 
 The calibration cannot overshoot: pilot clusters run in batches whose size targets N/4 flips from the
 mean cluster size of the batch before, growing at most twofold per batch, until 4N spins per chain have
-flipped. Thermalisation runs in chunks of 1, 2, 4, 8, then WARMUP_CHUNK sweeps, so the count
-follows the ordering of a random start. A hard cap of WOLFF_CAP N flips per sweep ends a sweep early
+flipped. Thermalisation runs in chunks of 1, 2, 4, 8, ... sweeps, so the count follows the
+ordering of a random start. A hard cap of WOLFF_CAP N flips per sweep ends a sweep early
 (counted in ``capped_sweeps``: a bias warning, never hit when the calibration is right).
 :func:`estimate_run` gives the work, time and memory of a run before it starts (:func:`check_run` refuses).
 """
@@ -49,7 +49,6 @@ MIN_SAMPLER_T = 0.1  # below it a single-spin move that breaks bonds is accepted
 WOLFF_CAP = 4  # flips per sweep, in units of N, after which a Wolff sweep ends early
 PILOT_FLIPS = 4  # spins flipped per chain (units of N) by the calibration's pilot clusters, at least
 MAX_PILOT_FLIPS = 32  # ... and at most, when the mean cluster size has not settled before
-WARMUP_CHUNK = 10  # thermalisation runs in chunks of sweeps, so Wolff's cluster count follows the ordering
 # conservative throughputs for the time estimate: spin updates (Metropolis) or flips (Wolff) per second per core,
 # about half of what large lattices reach on the 2-core development machine (Metropolis 0.19 flips/ns per core
 # at L = 256, 0.09 at L = 2048; Wolff near T_c about 1e7 flips/s per core)
@@ -451,13 +450,13 @@ def run_chain(L: int, T: float, *, algorithm: str = "auto", sweeps: int = 1000, 
 
 
 def thermalize_chains(sampler: IsingChains, sweeps: int) -> None:
-    """``sweeps`` unrecorded sweeps; for Wolff in chunks of 1, 2, 4, 8, then WARMUP_CHUNK sweeps, after each of
-    which the clusters per sweep are re-estimated (a random start orders, and its clusters grow)."""
+    """``sweeps`` unrecorded sweeps; for Wolff in chunks of 1, 2, 4, 8, ... sweeps, after each of which the
+    clusters per sweep are re-estimated (a random start orders and its clusters grow; each call costs a few ms)."""
     done, chunk = 0, 1
     while done < sweeps:
         step = min(chunk, sweeps - done) if sampler.algorithm == "wolff" else sweeps - done
         sampler.run(step)
-        done, chunk = done + step, min(2 * chunk, WARMUP_CHUNK)
+        done, chunk = done + step, 2 * chunk
 
 
 def sample_configurations(L: int, T: float, n: int, seed: int, *, algorithm: str = "auto", dims: int = 2,
