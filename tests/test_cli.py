@@ -196,7 +196,7 @@ def test_flatten_product_train_reports_widths_seeds_and_budget():
 @pytest.mark.parametrize(
     ("args", "match"),
     [
-        (["product", "--n", "1"], "n must be >= 2"),
+        (["product", "--n", "1"], "n must be between 2 and 1024"),
         (["product", "--n", "two"], "--n takes"),
         (["product", "--n", "20"], "1,048,576 neurons"),
         (["product", "--n", "2", "--train", "--max-width", "0"], "--max-width"),

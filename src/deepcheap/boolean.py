@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import sympy as sp
 import torch
+from sympy.logic.boolalg import Xnor
 
 from deepcheap.activations import get_activation
 from deepcheap.compiler.build import DagModule
@@ -35,7 +36,7 @@ from deepcheap.compiler.polynomial import Polynomial
 from deepcheap.compiler.strategies import Construction
 from deepcheap.errors import InvalidArgumentError, NotAPolynomialError, check_positive
 from deepcheap.gates.bits import beta_for_error
-from deepcheap.precision import machine_epsilon, resolve_dtype
+from deepcheap.precision import machine_epsilon, resolve_device, resolve_dtype
 
 MAX_BITS = 20
 
@@ -44,18 +45,39 @@ def truth_table(function, variables=None) -> tuple[np.ndarray, tuple[str, ...]]:
     """(values over {0,1}^n in itertools.product order, variable names) for any accepted input."""
     if isinstance(function, sp.Basic):
         return _table_from_sympy(function, variables)
+    if isinstance(function, str | bytes):
+        raise InvalidArgumentError(f"compile_boolean does not read strings (got {function[:40]!r}); build the "
+                                   "expression with sympy symbols (x & y | ~z, sympy.Xor(x, y)) or pass a truth "
+                                   "table (a list of 2^n values or a dict {bits: value}).")
     if isinstance(function, Mapping):
         keys = list(function)
-        n = len(keys[0]) if keys else 0
-        expected = set(itertools.product((0, 1), repeat=n))
-        given = {tuple(int(b) for b in k) for k in keys}
-        if given != expected:
+        try:
+            n = len(keys[0]) if keys else 0
+            given = {tuple(int(b) for b in k) for k in keys}
+        except (TypeError, ValueError):
+            raise InvalidArgumentError("a truth table dict maps bit tuples such as (0, 1, 1) to values.") from None
+        if n > MAX_BITS or len(keys) != 2**n:
+            raise InvalidArgumentError(f"a truth table dict needs all 2^n bit tuples of one length n <= {MAX_BITS} "
+                                       f"as keys; got {len(keys)} keys of length {n}.")
+        if given != set(itertools.product((0, 1), repeat=n)):
             raise InvalidArgumentError(f"a truth table dict needs every one of the {2**n} bit tuples of length {n} "
                                        "as keys exactly once.")
-        values = np.array([float(function[k]) for k in sorted(keys, key=lambda k: tuple(int(b) for b in k))])
+        try:
+            values = np.array([float(function[k]) for k in sorted(keys, key=lambda k: tuple(int(b) for b in k))])
+        except (TypeError, ValueError):
+            raise InvalidArgumentError("a truth table dict maps bit tuples to numbers; some values are not "
+                                       "numbers.") from None
+        if not np.isfinite(values).all():
+            raise InvalidArgumentError("a truth table's values must be finite numbers.")
         return values, _names(variables, n)
     if isinstance(function, Sequence | np.ndarray | torch.Tensor):
-        values = np.asarray(function, dtype=np.float64).reshape(-1)
+        try:
+            values = np.asarray(function, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            raise InvalidArgumentError("a truth table is a flat list of 2^n numbers (index = bits x_1..x_n); "
+                                       "some entries are not numbers.") from None
+        if not np.isfinite(values).all():
+            raise InvalidArgumentError("a truth table's values must be finite numbers.")
         n = round(math.log2(len(values))) if len(values) else -1
         if len(values) == 0 or 2**n != len(values):
             raise InvalidArgumentError(f"a truth table needs 2^n values (index = bits x_1..x_n, x_1 most "
@@ -88,10 +110,44 @@ def _table_from_sympy(expr: sp.Basic, variables) -> tuple[np.ndarray, tuple[str,
         raise InvalidArgumentError(f"the expression uses {', '.join(missing)}, not in variables={list(names)}.")
     if len(names) > MAX_BITS:
         raise InvalidArgumentError(f"{len(names)} bits is more than the {MAX_BITS} deepcheap tabulates.")
-    symbols = [sp.Symbol(n) for n in names]
-    f = sp.lambdify(symbols, expr, modules="math")
-    values = np.array([float(bool(f(*bits))) for bits in itertools.product((False, True), repeat=len(names))])
-    return values, names
+    return evaluate_boolean(expr, names).astype(np.float64), names
+
+
+_REDUCE = {
+    sp.And: np.logical_and.reduce, sp.Or: np.logical_or.reduce, sp.Xor: np.logical_xor.reduce,
+    sp.Nand: lambda a: ~np.logical_and.reduce(a), sp.Nor: lambda a: ~np.logical_or.reduce(a),
+    Xnor: lambda a: ~np.logical_xor.reduce(a),
+    sp.Not: lambda a: ~a[0], sp.Implies: lambda a: ~a[0] | a[1],
+    sp.Equivalent: lambda a: np.logical_and.reduce([v == a[0] for v in a]),
+    sp.ITE: lambda a: np.where(a[0], a[1], a[2]),
+}
+
+
+def evaluate_boolean(expr: sp.Basic, names: Sequence[str]) -> np.ndarray:
+    """The truth table of a sympy Boolean expression over {0,1}^n (itertools.product order, x_1 most
+    significant), by walking its tree with numpy (no code is generated from the expression)."""
+    n = len(names)
+    codes = np.arange(2**n, dtype=np.int64)
+    column = {name: ((codes >> (n - 1 - i)) & 1).astype(bool) for i, name in enumerate(names)}
+    values: dict[int, np.ndarray] = {}
+    stack: list[tuple[sp.Basic, bool]] = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if id(node) in values:
+            continue
+        if isinstance(node, sp.Symbol):
+            values[id(node)] = column[node.name]
+        elif node is sp.true or node is sp.false:
+            values[id(node)] = np.full(2**n, node is sp.true)
+        elif type(node) not in _REDUCE:
+            raise NotAPolynomialError(f"{node} is not a Boolean operation deepcheap evaluates (And, Or, Not, Xor, "
+                                      "Nand, Nor, Xnor, Implies, Equivalent, ITE of symbols).")
+        elif not ready:
+            stack.append((node, True))
+            stack.extend((arg, False) for arg in node.args)
+        else:
+            values[id(node)] = _REDUCE[type(node)]([values[id(arg)] for arg in node.args])
+    return np.broadcast_to(values[id(expr)], (2**n,))
 
 
 def moebius(values: np.ndarray) -> np.ndarray:
@@ -124,7 +180,7 @@ def compile_boolean(function, variables=None, *, error: float = 1e-6, dtype=torc
     ``function``: a list of 2^n values (index bits x_1..x_n, x_1 most significant), a dict
     {bit tuple: value}, or a sympy Boolean expression (variables sorted by name).
     """
-    dtype = resolve_dtype(dtype)
+    dtype, device = resolve_dtype(dtype), resolve_device(device)
     error = check_positive("error", error)
     values, names = truth_table(function, variables)
     scale = max(1.0, float(np.abs(values).max()))

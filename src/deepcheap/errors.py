@@ -13,6 +13,7 @@ deepcheap.errors.UnsupportedActivationError: relu has sigma''(b) = 0 wherever it
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 from typing import Any
 
@@ -55,6 +56,23 @@ class MissingExtraError(DeepCheapError, ImportError):
 
 # --- small validation helpers used across the package --------------------------------------
 
+MEMORY_LIMIT_BYTES = 4 * 2**30  # the most one computation may allocate before deepcheap refuses it
+
+
+def format_bytes(n: float) -> str:
+    """1536 -> '1.5 KiB'; 8e10 -> '74.5 GiB'."""
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n:.0f} bytes"
+
+
+def check_memory(what: str, nbytes: float, hint: str, limit: float = MEMORY_LIMIT_BYTES) -> None:
+    """Refuse (ResourceLimitError) before allocating if ``what`` needs more than ``limit`` bytes."""
+    if not nbytes <= limit:
+        raise ResourceLimitError(f"{what} needs about {format_bytes(nbytes)}, above the limit of "
+                                 f"{format_bytes(limit)}; {hint}")
+
 
 def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
     """Return ``value`` if it is one of ``choices``; otherwise raise naming the valid ones."""
@@ -87,7 +105,9 @@ def check_positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
 
 def check_int_range(name: str, value: Any, lo: int, hi: int | None = None, *, hint: str = "") -> int:
     """Return ``value`` as an int if ``lo <= value <= hi``; otherwise raise with ``hint``."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+    integral = isinstance(value, numbers.Integral) or (
+        isinstance(value, numbers.Real) and math.isfinite(float(value)) and float(value).is_integer())
+    if isinstance(value, bool) or not integral:
         raise InvalidArgumentError(f"{name} must be an integer; got {value!r}.")
     number = int(value)
     if number < lo or (hi is not None and number > hi):
@@ -95,6 +115,13 @@ def check_int_range(name: str, value: Any, lo: int, hi: int | None = None, *, hi
         suffix = f" {hint}" if hint else ""
         raise InvalidArgumentError(f"{name} must be {span}; got {number}.{suffix}")
     return number
+
+
+def check_seed(seed: Any, name: str = "seed") -> int:
+    """A root seed: an integer in [0, 2^128) (numpy's SeedSequence takes non-negative integers)."""
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and not 0 <= int(seed) < 2**128:
+        raise InvalidArgumentError(f"{name} must be a non-negative integer below 2^128; got {seed}.")
+    return check_int_range(name, seed, 0)
 
 
 def check_domain(domain: Any, name: str = "domain") -> tuple[float, float]:

@@ -12,10 +12,16 @@ Every function returns a sympy expression with zero-padded variable names, so so
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import sympy as sp
 
-from deepcheap.errors import check_finite, check_int_range
+from deepcheap.compiler.expansion import MAX_DEGREE, MAX_MONOMIALS
+from deepcheap.errors import check_finite, check_int_range, check_seed
+
+MAX_LATTICE_L_2D = math.isqrt(MAX_MONOMIALS // 2)  # 2 L^2 bonds (724)
+_TOO_MANY = f"(the compiler takes at most {MAX_MONOMIALS:,} terms)"
 
 
 def _width(n: int) -> int:
@@ -24,7 +30,7 @@ def _width(n: int) -> int:
 
 def product(n: int, name: str = "x") -> sp.Expr:
     """x_1 x_2 ... x_n: the product the no-flattening theorem is about (2^n shallow, 4(n-1) deep)."""
-    n = check_int_range("n", n, 1)
+    n = check_int_range("n", n, 1, MAX_DEGREE, hint=f"(the compiler takes degrees up to {MAX_DEGREE:,})")
     w = len(str(n))
     return sp.Mul(*sp.symbols(f"{name}_1:{n + 1}")) if w == 1 else sp.Mul(
         *[sp.Symbol(f"{name}_{i:0{w}d}") for i in range(1, n + 1)])
@@ -32,12 +38,13 @@ def product(n: int, name: str = "x") -> sp.Expr:
 
 def power(d: int, name: str = "x") -> sp.Expr:
     """x^d: d + 1 neurons in one hidden layer, about 2 log2 d gates by repeated squaring."""
-    return sp.Symbol(name) ** check_int_range("d", d, 1)
+    return sp.Symbol(name) ** check_int_range("d", d, 1, MAX_DEGREE,
+                                              hint=f"(the compiler takes degrees up to {MAX_DEGREE:,})")
 
 
 def ising_1d(L: int, J: float = 1.0, h: float = 0.0, *, periodic: bool = True) -> sp.Expr:
     """H = -J sum_i s_i s_{i+1} - h sum_i s_i on a ring (or open chain) of L spins."""
-    L = check_int_range("L", L, 2)
+    L = check_int_range("L", L, 2, MAX_MONOMIALS // 2, hint=_TOO_MANY)
     J, h = check_finite("J", J), check_finite("h", h)
     s = [sp.Symbol(f"s_{i:0{_width(L)}d}") for i in range(L)]
     bonds = [(i, (i + 1) % L) for i in range(L if periodic and L > 2 else L - 1)]
@@ -46,7 +53,7 @@ def ising_1d(L: int, J: float = 1.0, h: float = 0.0, *, periodic: bool = True) -
 
 def ising_2d(L: int, J: float = 1.0, h: float = 0.0) -> sp.Expr:
     """H = -J sum_<ij> s_i s_j - h sum_i s_i on a periodic L x L square lattice (2 L^2 bonds)."""
-    L = check_int_range("L", L, 2)
+    L = check_int_range("L", L, 2, MAX_LATTICE_L_2D, hint=f"(2 L^2 bonds; {_TOO_MANY[1:-1]})")
     J, h = check_finite("J", J), check_finite("h", h)
     w = _width(L)
     s = [[sp.Symbol(f"s_{i:0{w}d}_{j:0{w}d}") for j in range(L)] for i in range(L)]
@@ -69,8 +76,9 @@ def _bond(coefficient: sp.Expr, a: sp.Symbol, b: sp.Symbol) -> sp.Expr:
 
 def phi4(L: int, m2: float = -1.0, lam: float = 1.0, kappa: float = 1.0, *, dims: int = 1) -> sp.Expr:
     """Lattice phi^4: sum_i [m2/2 phi_i^2 + lam/4! phi_i^4] + kappa/2 sum_<ij> (phi_i - phi_j)^2 (periodic)."""
-    L = check_int_range("L", L, 2)
     dims = check_int_range("dims", dims, 1, 2)
+    L = check_int_range("L", L, 2, MAX_MONOMIALS // 3 if dims == 1 else math.isqrt(MAX_MONOMIALS // 4),
+                        hint=f"(3 terms per site in 1D, 4 in 2D; {_TOO_MANY[1:-1]})")
     w = _width(L)
     if dims == 1:
         sites = {(i,): sp.Symbol(f"phi_{i:0{w}d}") for i in range(L)}
@@ -87,9 +95,9 @@ def phi4(L: int, m2: float = -1.0, lam: float = 1.0, kappa: float = 1.0, *, dims
 def random_sparse_polynomial(n: int, terms: int, degree: int, seed: int, *, max_coefficient: float = 10.0,
                              integer: bool = True) -> sp.Expr:
     """``terms`` random monomials of total degree <= ``degree`` in n variables, coefficients in [-c, c]."""
-    n, terms = check_int_range("n", n, 1), check_int_range("terms", terms, 1)
-    degree = check_int_range("degree", degree, 0)
-    rng = np.random.default_rng(seed)
+    n, terms = check_int_range("n", n, 1, MAX_MONOMIALS), check_int_range("terms", terms, 1, MAX_MONOMIALS)
+    degree = check_int_range("degree", degree, 0, MAX_DEGREE)
+    rng = np.random.default_rng(check_seed(seed))
     xs = [sp.Symbol(f"x_{i:0{_width(n)}d}") for i in range(n)]
     expr = sp.Integer(0)
     for _ in range(terms):

@@ -62,6 +62,27 @@ def resolve_dtype(dtype: str | torch.dtype | None) -> torch.dtype:
     return _DTYPES[key]
 
 
+def resolve_device(device) -> torch.device | None:
+    """None (the default device), or a torch device that exists here ('cpu', 'cuda', 'cuda:0', a torch.device)."""
+    if device is None:
+        return None
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise InvalidArgumentError(f"unknown device {device!r}; use 'cpu' or 'cuda' (or 'cuda:N').") from None
+    if resolved.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise InvalidArgumentError(f"device {device!r} asks for CUDA, which this torch/machine does not have; "
+                                       "use device='cpu' (or leave it out).")
+        if resolved.index is not None and resolved.index >= count:
+            raise InvalidArgumentError(f"device {device!r} does not exist: this machine has {count} CUDA "
+                                       f"device(s), cuda:0..cuda:{count - 1}.")
+    elif resolved.type not in ("cpu", "meta"):
+        raise InvalidArgumentError(f"device {device!r} is not supported; use 'cpu' or 'cuda'.")
+    return resolved
+
+
 def dtype_name(dtype: torch.dtype) -> str:
     return str(dtype).replace("torch.", "")
 
@@ -100,7 +121,7 @@ class StencilErrorModel:
         """The lambda minimising :meth:`error` on (0, max_scale]: a log grid, then refined."""
         if self.leading_order is None:
             return self.max_scale  # exact activation: the largest scale has the least rounding
-        grid = np.logspace(-14.0, math.log10(self.max_scale), 281)
+        grid = np.logspace(min(-14.0, math.log10(self.max_scale) - 14.0), math.log10(self.max_scale), 281)
         errors = np.array([self.error(lam) for lam in grid])
         i = int(np.argmin(errors))
         lo, hi = math.log(grid[max(i - 1, 0)]), math.log(grid[min(i + 1, len(grid) - 1)])

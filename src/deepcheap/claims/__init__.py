@@ -50,6 +50,8 @@ _BY_ID = {c.id: c for c in ALL_CLAIMS}
 
 
 def get_claim(claim_id: str) -> Claim:
+    if not isinstance(claim_id, str):
+        raise InvalidArgumentError(f"a claim id is a string such as 'C02'; got {claim_id!r}.")
     key = claim_id.strip().upper()
     if key not in _BY_ID:
         raise InvalidArgumentError(f"unknown claim {claim_id!r}; available: {', '.join(_BY_ID)}.")

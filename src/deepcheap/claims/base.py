@@ -30,6 +30,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from deepcheap.errors import check_choice, check_seed
+
 Scale = Literal["quick", "full"]
 SCALES: tuple[str, ...] = ("quick", "full")
 VERDICTS: tuple[str, ...] = ("holds", "holds with caveats", "fails")
@@ -160,7 +162,7 @@ class Trial:
 
 def trial_seed(root_seed: int, key: str) -> int:
     """A seed that depends only on the root seed and the trial's key (not on scheduling order)."""
-    entropy = [int(root_seed), zlib.crc32(key.encode("utf-8"))]
+    entropy = [check_seed(root_seed), zlib.crc32(key.encode("utf-8"))]
     return int(np.random.SeedSequence(entropy).generate_state(1, dtype=np.uint64)[0] % (2**63))
 
 
@@ -251,6 +253,7 @@ class Claim:
 
     def run(self, scale: str = "quick", seed: int = 0) -> ClaimResult:
         """Run every trial here, one after another, and summarise (no files, no output)."""
+        scale, seed = check_choice("scale", scale, SCALES), check_seed(seed)
         start = time.perf_counter()
         records = []
         for trial in self.trials(scale):

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from deepcheap.errors import DeepCheapError, InvalidArgumentError
+from deepcheap.paths import check_output_dir, check_output_file  # noqa: F401 - re-exported for the commands
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -69,16 +70,6 @@ def parse_domain(text: str) -> tuple[float, float]:
     from deepcheap.errors import check_domain
 
     return check_domain((lo, hi), "--domain")
-
-
-MAX_SEED = 2**63 - 1
-
-
-def check_seed(seed: Any, name: str = "--seed") -> int:
-    """A root seed: an integer from 0 to 2^63 - 1 (numpy's SeedSequence takes no negative entropy)."""
-    from deepcheap.errors import check_int_range
-
-    return check_int_range(name, seed, 0, MAX_SEED, hint="(seeds are non-negative integers)")
 
 
 def fmt(value: Any) -> str:

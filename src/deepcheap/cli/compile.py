@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from deepcheap import library
-from deepcheap.cli._common import console, fmt, handle_errors, parse_domain, print_json
+from deepcheap.cli._common import check_output_file, console, fmt, handle_errors, parse_domain, print_json
 from deepcheap.compiler import compile as compile_polynomial
 from deepcheap.compiler.io import save
 from deepcheap.compiler.onnx_export import export_onnx
@@ -31,7 +31,7 @@ def expression_from(text: str):
             n = int(arg)
         except ValueError:
             raise InvalidArgumentError(f"{text!r}: a library shortcut takes an integer, e.g. {name}:8.") from None
-        return SHORTCUTS[name.strip().lower()](n)
+        return SHORTCUTS[name.strip().lower()](n)  # the library refuses sizes past the compiler's limits
     return text
 
 
@@ -51,6 +51,8 @@ def compile_command(
     json: bool = typer.Option(False, "--json", help="Print one JSON object and nothing else."),
 ) -> None:
     """Compile a polynomial (Hamiltonian) into a network whose size does not depend on eps."""
+    if save_to is not None:
+        check_output_file(save_to, "--save")
     net = compile_polynomial(expression_from(expr), strategy, eps, parse_domain(domain), dtype, activation, order)
     info = net.summary()
     info["mlp_passthrough_neurons"] = net.mlp_passthrough_neurons

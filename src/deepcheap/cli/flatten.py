@@ -8,18 +8,25 @@ import typer
 from rich.table import Table
 
 from deepcheap.cli._common import console, err_console, fmt, handle_errors, print_json
-from deepcheap.errors import InvalidArgumentError, check_choice, check_int_range, check_positive
+from deepcheap.errors import InvalidArgumentError, check_choice, check_int_range, check_positive, check_seed
 
 flatten_app = typer.Typer(help="Flattening costs (Sections III F-H): deep versus shallow, measured.",
                           no_args_is_help=True)
 
 LINEAR_KINDS = ("fft", "lowrank", "sparse", "matmul")
+MAX_NS = 64
+MAX_N = 1024
 
 
 def parse_ns(text: str) -> list[int]:
     """'2..8', '5' or '2,3,5' -> sorted n values (each >= 2)."""
     text = text.strip()
     match = re.fullmatch(r"(\d+)\s*\.\.\s*(\d+)", text)
+    if len(text) > 10_000:
+        raise InvalidArgumentError(f"--n is {len(text):,} characters long; give N, A..B or a short list.")
+    if match and int(match[2]) - int(match[1]) + 1 > MAX_NS:
+        raise InvalidArgumentError(f"--n {text} selects {int(match[2]) - int(match[1]) + 1:,} values of n, above the "
+                                   f"limit of {MAX_NS}; choose a shorter range (shallow products stop at n = 16).")
     try:
         ns = list(range(int(match[1]), int(match[2]) + 1)) if match else [int(p) for p in text.split(",") if p.strip()]
     except ValueError:
@@ -27,7 +34,7 @@ def parse_ns(text: str) -> list[int]:
     if not ns:
         raise InvalidArgumentError(f"--n {text!r} selects no n; write e.g. --n 2..8.")
     for n in ns:
-        check_int_range("n", n, 2, hint="(a product needs at least two inputs)")
+        check_int_range("n", n, 2, MAX_N, hint="(a product needs at least two inputs; shallow ones stop at n = 16)")
     return sorted(set(ns))
 
 
@@ -102,10 +109,14 @@ def _train(ns, activation, target, seeds, steps, max_width, seed, quiet) -> dict
     from deepcheap.flattening.trained import BUCKETS, Budget, ProductTask, minimal_widths
 
     activations = [a.strip() for a in activation.split(",") if a.strip()]
+    if not activations:
+        raise InvalidArgumentError(f"--activation {activation!r} names no activation; e.g. --activation softplus,tanh.")
+    check_seed(seed, "--seed")
     target = check_positive("--target", target)
-    seeds = check_int_range("--seeds", seeds, 1)
-    steps = check_int_range("--steps", steps, 1)
-    max_width = check_int_range("--max-width", max_width, 1, hint="(the widest network trained)")
+    seeds = check_int_range("--seeds", seeds, 1, 100, hint="(each seed trains every width again)")
+    steps = check_int_range("--steps", steps, 1, 100_000, hint="(1000 steps take seconds per network; 1e5 hours)")
+    widest = max(w for bucket in BUCKETS for w in bucket)
+    max_width = check_int_range("--max-width", max_width, 1, widest, hint=f"(the widths tried go up to {widest})")
     buckets = [b for b in (tuple(w for w in bucket if w <= max_width) for bucket in BUCKETS) if b]
     budget = Budget(steps=steps)
     results, start = [], time.perf_counter()
@@ -146,7 +157,7 @@ def linear(
     from deepcheap.flattening.linear import linear_summary
 
     kind = check_choice("kind", kind.lower(), LINEAR_KINDS)
-    payload = linear_summary(kind, n, seed=seed)
+    payload = linear_summary(kind, n, seed=check_seed(seed, "--seed"))
     if json:
         print_json(payload)
         return

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import typer
 from rich.table import Table
 
-from deepcheap.cli._common import console, fmt, handle_errors, print_json
+from deepcheap.cli._common import console, err_console, fmt, handle_errors, print_json
 
 ising_app = typer.Typer(help="The periodic Ising model: samplers with error bars and exact results.",
                         no_args_is_help=True)
@@ -17,16 +19,24 @@ def sample(
     L: int = typer.Option(16, "--L", help="Side length of the periodic lattice (>= 2)."),
     T: float = typer.Option(2.269185314213022, "--T", help="Temperature in units of J/k_B (default T_c)."),
     algorithm: str = typer.Option("auto", help="metropolis, wolff, or auto (Wolff within 10% of T_c)."),
-    sweeps: int = typer.Option(4000, help="Measured sweeps per chain (after sweeps/5 thermalisation sweeps)."),
+    sweeps: int = typer.Option(4000, help="Measured sweeps per chain (after the thermalisation sweeps)."),
+    thermalize: int = typer.Option(None, help="Thermalisation sweeps per chain (default: sweeps/5, at least 100)."),
     chains: int = typer.Option(8, help="Independent chains (run in parallel)."),
     dims: int = typer.Option(2, help="Lattice dimension: 1 or 2."),
     seed: int = typer.Option(0, help="Root seed; results are identical on any number of threads."),
+    max_seconds: float = typer.Option(60.0, "--max-seconds", help="Refuse a run estimated to take longer (0: no "
+                                      "limit)."),
     json: bool = typer.Option(False, "--json", help="Print one JSON object and nothing else."),
 ) -> None:
     """Sample the Ising model and print energy, |m|, specific heat, Binder cumulant with error bars."""
+    from deepcheap.errors import check_positive
     from deepcheap.physics.ising import sample_summary
 
-    result = sample_summary(L, T, algorithm=algorithm, sweeps=sweeps, seed=seed, dims=dims, chains=chains)
+    limit = check_positive("--max-seconds", max_seconds, allow_zero=True) or None
+    result = sample_summary(L, T, algorithm=algorithm, sweeps=sweeps, seed=seed, dims=dims, chains=chains,
+                            thermalize=thermalize, max_seconds=limit)
+    for warning in result["warnings"]:
+        err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
     if json:
         print_json(result)
         return
@@ -42,6 +52,11 @@ def sample(
     console.print(table)
     console.print(f"tau_int (energy) = {result['tau_int']:.3g} sweeps; {result['flips_per_ns']:.3g} spin "
                   f"updates per ns; {result['seconds']:.2f} s measured.")
+    check = result["equilibration"]
+    verdict = "passed" if check["passed"] else "FAILED (see the warning)"
+    shown = "n/a" if check["half_difference_sigma"] is None else f"{check['half_difference_sigma']:+.2f}"
+    console.print(f"equilibration {verdict}: second half - first half = {shown} error bars; "
+                  f"{check['sweeps_per_tau']:.3g} recorded sweeps per tau_int.")
 
 
 @ising_app.command("exact")
@@ -65,8 +80,22 @@ def exact(
         return
     table = Table(title=f"Exact Ising {dims}D, L = {result['L']}, T = {result['T']:.6g} ({result['method']})")
     table.add_column("quantity")
-    table.add_column("value")
+    table.add_column("value (the digits it has)")
+    table.add_column("estimated error")
     for key, value in result.items():
-        if key not in ("L", "T", "dims", "method"):
-            table.add_row(key, fmt(value) if not isinstance(value, float) else f"{value:.12g}")
+        if key in ("L", "T", "dims", "method") or key.endswith("_error"):
+            continue
+        error = result.get(f"{key}_error")
+        shown = trustworthy(value, error) if isinstance(value, float) else fmt(value)
+        table.add_row(key, shown, "" if error is None else f"{error:.1g}")
     console.print(table)
+
+
+def trustworthy(value: float, error: float | None) -> str:
+    """``value`` with only the significant digits its absolute ``error`` leaves (12 when no error is known)."""
+    if error is None or not math.isfinite(value):
+        return f"{value:.12g}"
+    if error >= abs(value):
+        return "0"  # indistinguishable from zero at this precision (the error column says how close)
+    digits = max(1, min(15, math.floor(math.log10(abs(value) / max(error, 1e-300 * abs(value))))))
+    return f"{value:.{digits}g}"

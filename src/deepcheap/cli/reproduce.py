@@ -10,9 +10,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from deepcheap.claims import ALL_CLAIMS, select_claims
-from deepcheap.cli._common import check_seed, console, err_console, handle_errors, print_json
+from deepcheap.cli._common import check_output_dir, console, err_console, handle_errors, print_json
 from deepcheap.cli.executors import EXECUTOR_HELP, make_executor, parse_executor
-from deepcheap.errors import check_positive
+from deepcheap.errors import check_positive, check_seed
 from deepcheap.executors import DEFAULT_CONNECT_TIMEOUT
 from deepcheap.report import build_manifest, now, write_manifest, write_report
 from deepcheap.rundir import LOG_NAME, RunDirectory
@@ -36,9 +36,10 @@ def reproduce(
     """Reproduce the paper's claims: numbers, figures and verdicts in OUT/report.html and report.md."""
     scale = "quick" if quick else "full"
     claims = select_claims(only)
+    check_seed(seed)
+    check_output_dir(out, "--out")
     spec = parse_executor(executor)  # a bad --executor fails before anything is written
     check_positive("--connect-timeout", connect_timeout)
-    check_seed(seed)
     configs = claim_configs([(c, c.trials(scale)) for c in claims], scale)
     run_dir = RunDirectory(out, scale=scale, seed=seed, resume=resume, overwrite=overwrite, configs=configs)
     run_dir.check()  # fail before workers start; checked again under the lock

@@ -21,6 +21,8 @@ The compiler is a list of passes, one module each; each pass's output is the nex
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from deepcheap.activations import get_activation
@@ -28,11 +30,11 @@ from deepcheap.compiler.build import DagModule
 from deepcheap.compiler.network import CompiledNetwork
 from deepcheap.compiler.parse import parse
 from deepcheap.compiler.plan import ProductPlan, plan
-from deepcheap.compiler.polynomial import Polynomial
+from deepcheap.compiler.polynomial import Polynomial, coefficient_sum
 from deepcheap.compiler.strategies import STRATEGIES, construct
 from deepcheap.errors import InvalidArgumentError, check_choice, check_domain, check_positive
 from deepcheap.gates.base import radius
-from deepcheap.precision import resolve_dtype
+from deepcheap.precision import dtype_name, resolve_device, resolve_dtype
 
 
 def compile(expr, strategy: str = "deep", eps: float | None = None, domain=(-1.0, 1.0), dtype=torch.float64,
@@ -48,18 +50,38 @@ def compile(expr, strategy: str = "deep", eps: float | None = None, domain=(-1.0
     ``variables``: input column order (default: sorted by name).
     """
     strategy = check_choice("strategy", strategy, STRATEGIES)
-    dtype = resolve_dtype(dtype)
+    dtype, device = resolve_dtype(dtype), resolve_device(device)
     domain = check_domain(domain)
     eps = None if eps is None else check_positive("eps", eps)
     act = _activation(strategy, activation)
     order = check_choice("order", order, (2, 4))
 
     polynomial = parse(expr, variables)  # 1. parse
+    _check_representable(polynomial, domain, dtype)
     product_plan = plan(polynomial)  # 2. plan
     construction = construct(product_plan, strategy, act, order, eps, dtype, radius(domain))  # 3-4. accuracy, gates
     module = DagModule(construction, len(polynomial.variables), dtype=dtype, device=device)  # 6. build (5: lazily)
     return CompiledNetwork(polynomial, product_plan, construction, module, strategy, act.name,
                            None if strategy == "relu" else order, eps, domain, dtype, device)
+
+
+def _check_representable(polynomial: Polynomial, domain, dtype) -> None:
+    """sum |c| R^degree (a bound on |p| on the box) must fit the dtype with room for the read-out weights
+    (~ eps^-1/2 for a gate at its best scale) and the network's sums (100x)."""
+    R = radius(domain)
+    try:
+        total = coefficient_sum(polynomial)
+    except OverflowError:  # fsum of finite coefficients past 1.8e308
+        total = math.inf
+    log_bound = (math.log10(total) if total > 0 else -math.inf) + polynomial.degree * math.log10(max(R, 1.0))
+    info = torch.finfo(dtype)
+    limit = math.log10(info.max) + 0.5 * math.log10(info.eps) - 2
+    if not log_bound <= limit:
+        shown = f"1e{log_bound:.0f}" if math.isfinite(log_bound) else "infinity"
+        raise InvalidArgumentError(
+            f"on the domain {list(domain)} this polynomial can reach about {shown} (sum |c| R^degree with R = {R:.3g}, "
+            f"degree {polynomial.degree}), beyond what {dtype_name(dtype)} holds with room for the network's weights "
+            f"and sums (1e{limit:.0f}); rescale the inputs (a smaller --domain) or the coefficients.")
 
 
 def _activation(strategy: str, activation: str | None):

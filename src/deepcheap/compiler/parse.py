@@ -5,27 +5,31 @@ x**2 + y**2
 >>> parse("sin(x) + y")
 Traceback (most recent call last):
 ...
-deepcheap.errors.NotAPolynomialError: sin(x) is not a polynomial term ...
+deepcheap.errors.NotAPolynomialError: could not read 'sin(x) + y': a function call ('sin(x)') is not allowed; ...
 
 The expression must be a polynomial after expansion: integer powers >= 0 of variables, finite real
 coefficients. Variables are sorted by name (they become the network's input columns) unless
-``variables`` fixes the order. Terms already in expanded form are read directly (sympy's expand is
-slow on large sums such as lattice energies); only the others are expanded.
+``variables`` fixes the order. Strings are read by :mod:`~deepcheap.compiler.expression_reader` (never
+evaluated); sympy expressions are taken as they are. Terms already in expanded form are read directly;
+the others are expanded by :mod:`~deepcheap.compiler.expansion`, after their degree, monomial count and
+expansion work have been estimated and checked against its limits.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
-from tokenize import TokenError
 
 import sympy as sp
 from sympy.core.relational import Relational
 from sympy.logic.boolalg import BooleanAtom, BooleanFunction
-from sympy.parsing.sympy_parser import convert_xor, parse_expr, standard_transformations
 
-from deepcheap.compiler.polynomial import Monomial, Polynomial
-from deepcheap.errors import InvalidArgumentError, NotAPolynomialError
+from deepcheap.compiler.expansion import MAX_DEGREE, MAX_MONOMIALS, check_limits, estimate, expand_term, to_float
+from deepcheap.compiler.expression_reader import read_expression
+from deepcheap.compiler.polynomial import Monomial, Polynomial, monomial_degree
+from deepcheap.compiler.sympy_tree import names_by_node, post_order, short_text
+from deepcheap.errors import InvalidArgumentError, NotAPolynomialError, ResourceLimitError
 
 _HINT = "deepcheap compiles polynomials: expand it, or replace it by a Taylor polynomial (sympy.series)."
 
@@ -35,13 +39,40 @@ def parse(expr, variables: Iterable[str | sp.Symbol] | None = None) -> Polynomia
     if isinstance(expr, Polynomial):
         return expr if variables is None else _reorder(expr, _names(variables))
     expression = _to_sympy(expr)
-    _check_polynomial(expression)
-    names = _variable_order(expression, variables)
+    if isinstance(expression, BooleanFunction | BooleanAtom | Relational):
+        raise NotAPolynomialError(f"{_short(expression)} is not an algebraic expression; {_HINT}")
+    top = sp.Add.make_args(expression)
+    if len(top) > MAX_MONOMIALS:
+        raise ResourceLimitError(f"the polynomial has {len(top):,} terms, above the limit of {MAX_MONOMIALS:,}; "
+                                 "compile a smaller polynomial.")
+    direct, pending, used = [], [], set()
+    for term in top:  # c * x^a * y^b ... is read at once; anything else is checked, sized and expanded below
+        found = _direct_monomial(term)
+        if found is None:
+            pending.append(term)
+        else:
+            direct.append((term, *found))
+            used.update(name for name, _ in found[1])
+    sized = []
+    for term in pending:
+        names_below = names_by_node(term)
+        _check_polynomial(term, names_below)
+        used |= names_below[id(term)]
+        sized.append((term, estimate(term, names_below), names_below))
+    names = _variable_order(used, variables)
     index = {name: i for i, name in enumerate(names)}
     terms: dict[Monomial, float] = {}
-    for term in sp.Add.make_args(expression):
-        for coefficient, monomial in _monomials(term, index):
-            terms[monomial] = terms.get(monomial, 0.0) + coefficient
+    for term, coefficient, powers in direct:
+        monomial = _monomial(powers, index)
+        _check_degree(term, monomial)
+        terms[monomial] = terms.get(monomial, 0.0) + coefficient
+    check_limits(len(terms), [(term, size) for term, size, _ in sized])
+    expanded: dict = {}  # exact sums (int, Fraction) of the expanded terms, rounded once
+    for term, _, names_below in sized:
+        for monomial, coefficient in expand_term(term, index, names_below).items():
+            expanded[monomial] = expanded.get(monomial, 0) + coefficient
+    for monomial, coefficient in expanded.items():
+        terms[monomial] = terms.get(monomial, 0.0) + to_float(coefficient)
     for monomial, coefficient in terms.items():
         if not math.isfinite(coefficient):
             raise InvalidArgumentError(f"the coefficient of {_show(monomial, names)} is {coefficient}; "
@@ -50,77 +81,87 @@ def parse(expr, variables: Iterable[str | sp.Symbol] | None = None) -> Polynomia
 
 
 def _to_sympy(expr) -> sp.Expr:
+    """Strings through the reader; numbers as sympy numbers; sympy objects as they are; nothing else."""
     if isinstance(expr, sp.Poly):
         return expr.as_expr()
     if isinstance(expr, str):
-        try:
-            return parse_expr(expr, transformations=(*standard_transformations, convert_xor), evaluate=True)
-        except (SyntaxError, TypeError, ValueError, sp.SympifyError, TokenError) as err:
-            raise NotAPolynomialError(f"could not read {expr!r} as an expression ({type(err).__name__}); "
-                                      "write it in Python/sympy syntax, e.g. 'x**2 + 3*x*y - 1'.") from None
+        return read_expression(expr)
     if isinstance(expr, bool | BooleanFunction | BooleanAtom):
         raise NotAPolynomialError(f"{expr!r} is a Boolean expression; use deepcheap.compile_boolean for it.")
-    try:
-        return sp.sympify(expr, strict=True)
-    except sp.SympifyError:
-        raise NotAPolynomialError(f"{expr!r} is not an expression deepcheap can read; pass a sympy expression, "
-                                  "a number or a string.") from None
+    if isinstance(expr, sp.Basic):
+        return expr
+    if isinstance(expr, numbers.Integral):
+        return sp.Integer(int(expr))
+    if isinstance(expr, numbers.Real):
+        if not math.isfinite(float(expr)):
+            raise InvalidArgumentError(f"{expr!r} is not a finite number; coefficients must be finite.")
+        return sp.Float(float(expr))
+    raise NotAPolynomialError(f"{type(expr).__name__} is not an expression deepcheap can read; pass a sympy "
+                              "expression, a number, a string such as 'x**2 + 3*x*y' or a deepcheap Polynomial.")
 
 
-def _check_polynomial(expr: sp.Expr) -> None:
-    """Raise naming the first subexpression that keeps ``expr`` from being a polynomial."""
-    if isinstance(expr, BooleanFunction | BooleanAtom | Relational):
-        raise NotAPolynomialError(f"{expr} is not an algebraic expression; {_HINT}")
-    stack = [expr]
-    while stack:
-        node = stack.pop()
+def _check_degree(term: sp.Expr, monomial: Monomial) -> None:
+    degree = monomial_degree(monomial)
+    if degree > MAX_DEGREE:
+        raise ResourceLimitError(f"{_short(term, 60)} has degree {degree:,}, above the limit of {MAX_DEGREE:,}; "
+                                 "lower the degree.")
+
+
+def _check_polynomial(expr: sp.Expr, names: dict[int, frozenset[str]]) -> None:
+    """Raise naming the first subexpression that keeps ``expr`` from being a polynomial (each node once)."""
+    for node in post_order(expr):
         if isinstance(node, sp.Symbol):
             continue
-        if node.is_Number:  # Integer, Rational, Float, or the infinities and nan
-            if node.is_finite is False or node is sp.nan:
-                raise InvalidArgumentError(f"{node} is not a finite coefficient (in {_short(expr)}); "
-                                           "coefficients must be finite real numbers.")
-            continue
-        if not node.free_symbols:
-            try:
-                value = complex(node if node.is_Number else sp.N(node))
-            except (TypeError, ValueError):
-                raise NotAPolynomialError(f"{node} is not a number or a polynomial term (in {_short(expr)}); "
-                                          f"{_HINT}") from None
-            if not (math.isfinite(value.real) and math.isfinite(value.imag)):
-                raise InvalidArgumentError(f"{node} is not a finite coefficient (in {_short(expr)}); "
-                                           "coefficients must be finite real numbers.")
-            if value.imag != 0:
-                raise InvalidArgumentError(f"{node} is a complex coefficient (in {_short(expr)}); "
-                                           "deepcheap compiles real polynomials.")
-            continue
-        if isinstance(node, sp.Add | sp.Mul):
-            stack.extend(node.args)
-            continue
-        if isinstance(node, sp.Pow):
-            base, exponent = node.args
-            if exponent.free_symbols or not (exponent.is_Integer and exponent >= 0):
-                raise NotAPolynomialError(f"{node} is not a polynomial term (the power {exponent} is not a "
-                                          f"non-negative integer; in {_short(expr)}); {_HINT}")
-            stack.append(base)
-            continue
-        raise NotAPolynomialError(f"{node} is not a polynomial term (in {_short(expr)}); {_HINT}")
+        if not isinstance(node, sp.Expr):
+            raise NotAPolynomialError(f"{_short(node)} is not an algebraic expression (in {_short(expr)}); {_HINT}")
+        if not names[id(node)]:
+            _check_constant(node, expr)
+        elif isinstance(node, sp.Pow):
+            exponent = node.args[1]
+            if names[id(exponent)] or not (exponent.is_Integer and exponent >= 0):
+                raise NotAPolynomialError(f"{_short(node)} is not a polynomial term (the power {_short(exponent)} is "
+                                          f"not a non-negative integer; in {_short(expr)}); {_HINT}")
+        elif not isinstance(node, sp.Add | sp.Mul):
+            raise NotAPolynomialError(f"{_short(node)} is not a polynomial term (in {_short(expr)}); {_HINT}")
 
 
-def _short(expr: sp.Expr, limit: int = 80) -> str:
-    text = str(expr)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _check_constant(node: sp.Expr, expr: sp.Expr) -> None:
+    if node.is_Number:  # Integer, Rational, Float, or the infinities and nan
+        if node.is_finite is False or node is sp.nan:
+            raise InvalidArgumentError(f"{node} is not a finite coefficient (in {_short(expr)}); "
+                                       "coefficients must be finite real numbers.")
+        return
+    try:
+        value = complex(sp.N(node))
+    except (TypeError, ValueError):
+        raise NotAPolynomialError(f"{_short(node)} is not a number or a polynomial term (in {_short(expr)}); "
+                                  f"{_HINT}") from None
+    if not (math.isfinite(value.real) and math.isfinite(value.imag)):
+        raise InvalidArgumentError(f"{_short(node)} is not a finite coefficient (in {_short(expr)}); "
+                                   "coefficients must be finite real numbers.")
+    if value.imag != 0:
+        raise InvalidArgumentError(f"{_short(node)} is a complex coefficient (in {_short(expr)}); "
+                                   "deepcheap compiles real polynomials.")
+
+
+def _short(expr, limit: int = 80) -> str:
+    return short_text(expr, limit)
 
 
 def _names(variables) -> list[str]:
-    names = [v.name if isinstance(v, sp.Symbol) else str(v) for v in variables]
+    if isinstance(variables, str | bytes) or not isinstance(variables, Iterable):
+        raise InvalidArgumentError(f"variables must be a list of names or sympy Symbols, e.g. ['x', 'y']; got "
+                                   f"{variables!r}.")
+    names = [v.name if isinstance(v, sp.Symbol) else v for v in variables]
+    if not all(isinstance(name, str) and name for name in names):
+        raise InvalidArgumentError(f"variables must be names (non-empty strings) or sympy Symbols; got {names!r}.")
     if len(set(names)) != len(names):
         raise InvalidArgumentError(f"variables must be distinct; got {names}.")
     return names
 
 
-def _variable_order(expr: sp.Expr, variables) -> list[str]:
-    used = sorted(s.name for s in expr.free_symbols)
+def _variable_order(used: set[str], variables) -> list[str]:
+    used = sorted(used)
     if variables is None:
         return used
     names = _names(variables)
@@ -141,34 +182,29 @@ def _reorder(p: Polynomial, names: list[str]) -> Polynomial:
     return Polynomial(tuple(names), terms)
 
 
-def _monomials(term: sp.Expr, index: dict[str, int]):
-    """Yield (coefficient, monomial) for one term of the top-level sum, expanding only if needed."""
-    direct = _direct_monomial(term, index)
-    if direct is not None:
-        yield direct
-        return
-    for sub in sp.Add.make_args(sp.expand(term)):
-        found = _direct_monomial(sub, index)
-        if found is None:  # pragma: no cover - expand always yields monomials for polynomials
-            raise NotAPolynomialError(f"{sub} did not expand to a monomial; {_HINT}")
-        yield found
-
-
-def _direct_monomial(term: sp.Expr, index: dict[str, int]) -> tuple[float, Monomial] | None:
-    """c * x^a * y^b ... read without expanding; None if the term needs expansion."""
+def _direct_monomial(term: sp.Expr) -> tuple[float, tuple[tuple[str, int], ...]] | None:
+    """(c, ((name, power), ...)) for c * x^a * y^b ... with c a number and powers >= 0, read without walking the
+    term; None if it is anything else (then it is checked and expanded)."""
     coefficient = 1.0
-    powers: dict[int, int] = {}
+    powers: list[tuple[str, int]] = []
     for factor in sp.Mul.make_args(term):
-        if not factor.free_symbols:
-            coefficient *= float(factor if factor.is_Number else sp.N(factor))
+        if factor.is_Number:
+            coefficient *= float(factor)
         elif isinstance(factor, sp.Symbol):
-            powers[index[factor.name]] = powers.get(index[factor.name], 0) + 1
-        elif isinstance(factor, sp.Pow) and isinstance(factor.base, sp.Symbol) and factor.exp.is_Integer:
-            i = index[factor.base.name]
-            powers[i] = powers.get(i, 0) + int(factor.exp)
+            powers.append((factor.name, 1))
+        elif (isinstance(factor, sp.Pow) and isinstance(factor.base, sp.Symbol) and factor.exp.is_Integer
+              and factor.exp >= 0):
+            powers.append((factor.base.name, int(factor.exp)))
         else:
             return None
-    return coefficient, tuple(sorted((v, p) for v, p in powers.items() if p))
+    return coefficient, tuple(powers)
+
+
+def _monomial(powers: tuple[tuple[str, int], ...], index: dict[str, int]) -> Monomial:
+    combined: dict[int, int] = {}
+    for name, p in powers:
+        combined[index[name]] = combined.get(index[name], 0) + p
+    return tuple(sorted((v, p) for v, p in combined.items() if p))
 
 
 def _show(monomial: Monomial, names: list[str]) -> str:

@@ -36,7 +36,7 @@ import scipy.sparse as sp
 import torch
 from torch import nn
 
-from deepcheap.errors import InvalidArgumentError, ResourceLimitError, check_choice, check_int_range
+from deepcheap.errors import InvalidArgumentError, ResourceLimitError, check_choice, check_int_range, check_seed
 
 MAX_BUTTERFLY_N = 2**20
 MAX_DENSE_ENTRIES = 2**26  # a dense n x n float64 matrix of at most 512 MiB
@@ -530,6 +530,7 @@ def linear_summary(kind: str, n: int, *, seed: int = 0) -> dict:
     (8, 1.95, None)
     """
     kind = check_choice("kind", kind, ("fft", "lowrank", "sparse", "matmul"))
+    seed = check_seed(seed)
     if kind == "fft":
         return _fft_summary(_check_butterfly_size(n), seed)
     if kind == "matmul":

@@ -37,7 +37,7 @@ MAX_CERTIFICATE_INPUTS = 14  # 2^14 subsets x m columns
 
 def shallow_neurons(n: int) -> int:
     """2^n: necessary and sufficient for one hidden layer (Taylor sense, Appendix A)."""
-    return 2 ** check_int_range("n", n, 2, hint="(a product needs n >= 2)")
+    return 2 ** check_int_range("n", n, 2, MAX_DEPTH_K_N, hint="(a product needs n >= 2; 2^n has n bits)")
 
 
 def deep_neurons(n: int) -> int:
@@ -53,11 +53,13 @@ def product_networks(n: int, *, build: bool = True, memory_limit_neurons: int = 
     ``memory_limit_neurons`` with the size it would need.
     """
     n = check_int_range("n", n, 2, hint="(a product needs n >= 2)")
-    if 2**n > memory_limit_neurons:
+    if n > math.log2(memory_limit_neurons):
+        size = f"{2**n:,}" if n <= 64 else f"about 10^{n * math.log10(2):,.0f}"
+        mib = f"{2**n * (n + 1) * 8 / 2**20:,.0f} MiB" if n <= 64 else "beyond any memory"
         raise ResourceLimitError(
-            f"a shallow product of {n} inputs needs 2^{n} = {2**n:,} neurons ({2**n * (n + 1) * 8 / 2**20:,.0f} MiB "
-            f"of float64 weights), above the limit of {memory_limit_neurons:,} neurons (n <= "
-            f"{int(math.log2(memory_limit_neurons))}); ask for a smaller n.")
+            f"a shallow product of {n:,} inputs needs 2^{n:,} = {size} neurons ({mib} of float64 weights), above "
+            f"the limit of {memory_limit_neurons:,} neurons (n <= {int(math.log2(memory_limit_neurons))}); ask for "
+            "a smaller n.")
     row = {"n": n, "shallow_formula": shallow_neurons(n), "deep_formula": deep_neurons(n)}
     if build and n <= 12:
         shallow = compile_polynomial(product(n), strategy="shallow")
@@ -167,29 +169,38 @@ def first_layer(network) -> np.ndarray:
 # --- depth-k products (Rolnick & Tegmark): group the factors, b_1 ... b_k --------------------------
 
 
+MAX_DEPTH_K_N = 100_000  # the k = 1 count alone, 2^n, has n bits
+
+
 def depth_k_bound(n: int, k: int) -> tuple[int, tuple[int, ...]]:
     """min over groupings of sum_i g_i 2^(b_i), g_i = ceil(g_{i-1} / b_i), g_0 = n, g_k = 1 (and the b's).
 
     Level i multiplies groups of b_i values with a shallow 2^(b_i)-neuron gate; with b_i = n^(1/k)
-    the count is O(n^((k-1)/k) 2^(n^(1/k))), and k = log2 n gives 4(n - 1) (b_i = 2).
+    the count is O(n^((k-1)/k) 2^(n^(1/k))), and k = log2 n gives 4(n - 1) (b_i = 2). Exact integers; the
+    search over b stops once 2^b alone exceeds the best count found (every larger b costs more).
     """
-    n, k = check_int_range("n", n, 2), check_int_range("k", k, 1)
+    n = check_int_range("n", n, 2, MAX_DEPTH_K_N, hint="(the k = 1 count alone, 2^n, has n bits)")
+    k = check_int_range("k", k, 1)
+    k = min(k, max(1, (n - 1).bit_length()))  # more than ceil(log2 n) levels never helps
 
     @functools.cache
-    def best(g: int, levels: int) -> tuple[float, tuple[int, ...]]:
+    def best(g: int, levels: int) -> tuple[int, tuple[int, ...]] | None:
         if g == 1:
-            return 0.0, ()
-        if levels == 0:
-            return math.inf, ()
-        options = []
+            return 0, ()
+        if levels == 1:
+            return 2**g, (g,)
+        found = None
         for b in range(2, g + 1):
+            if found is not None and 2**b >= found[0]:
+                break
             groups = -(-g // b)
-            cost, rest = best(groups, levels - 1)
-            options.append((groups * 2**b + cost, (b, *rest)))
-        return min(options)
+            rest = best(groups, levels - 1)
+            option = (groups * 2**b + rest[0], (b, *rest[1]))
+            found = option if found is None else min(found, option)
+        return found
 
     cost, groups = best(n, k)
-    return int(cost), groups
+    return cost, groups
 
 
 def grouped_product(n: int, groups: tuple[int, ...], activation: str = "softplus", dtype=torch.float64):
@@ -203,8 +214,13 @@ def grouped_product(n: int, groups: tuple[int, ...], activation: str = "softplus
     from deepcheap.stencils import central_stencil
 
     n = check_int_range("n", n, 2)
+    from deepcheap.gates.smooth import MAX_SHALLOW_INPUTS
+
     if math.prod(groups) != n or any(int(b) < 2 for b in groups):
         raise InvalidArgumentError(f"group sizes must be >= 2 and multiply to n = {n}; got {groups}.")
+    if any(int(b) > MAX_SHALLOW_INPUTS for b in groups):
+        raise InvalidArgumentError(f"each group is a shallow gate of 2^b neurons, b <= {MAX_SHALLOW_INPUTS}; got "
+                                   f"{groups}. Use more levels (smaller groups).")
     act, dtype = get_activation(activation), resolve_dtype(dtype)
     values, next_id, stages, predicted = list(range(n)), n, [], 0.0
     for b in groups:

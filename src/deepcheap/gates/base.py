@@ -8,7 +8,7 @@ import math
 import torch
 from torch import nn
 
-from deepcheap.errors import InvalidArgumentError, check_domain, check_int_range
+from deepcheap.errors import InvalidArgumentError, check_domain, check_int_range, check_memory
 from deepcheap.precision import resolve_dtype
 
 MAX_ALL_CORNERS = 10
@@ -92,9 +92,13 @@ def sample_box(domain, n_inputs: int, points: int = 16_384, *, dtype=torch.float
     n <= 3, otherwise corners (all 2^n when n <= 10, else 256 random ones) plus uniform random points."""
     lo, hi = check_domain(domain)
     n = check_int_range("n_inputs", n_inputs, 1)
+    points = check_int_range("points", points, 1, hint="(the number of points at which the error is measured)")
     dtype = resolve_dtype(dtype)
+    per_axis = max(2, math.ceil(points ** (1.0 / n))) if n <= 3 else 0
+    rows = per_axis**n if n <= 3 else points + 2 ** min(n, MAX_ALL_CORNERS + 1)
+    check_memory(f"measuring on {rows:,} points of a {n}-input box", 8.0 * rows * (n + 4),
+                 "ask for fewer points.")
     if n <= 3:
-        per_axis = max(2, math.ceil(points ** (1.0 / n)))
         axis = torch.linspace(lo, hi, per_axis, dtype=torch.float64)
         grid = torch.cartesian_prod(*([axis] * n)).reshape(-1, n)
         return grid.to(dtype)
@@ -108,11 +112,22 @@ def sample_box(domain, n_inputs: int, points: int = 16_384, *, dtype=torch.float
 
 
 def max_error(gate: Gate, domain=None, points: int = 16_384, *, generator=None) -> float:
-    """Measured max |gate(x) - target(x)| over :func:`sample_box` (target in float64)."""
-    box = sample_box(domain or gate.domain, gate.n_inputs, points, dtype=gate.dtype, generator=generator)
+    """Measured max |gate(x) - target(x)| over :func:`sample_box` (target in float64).
+
+    Refuses a domain on which the exact target itself overflows float64 (the error would be a meaningless inf).
+    """
+    if not isinstance(gate, Gate):
+        raise InvalidArgumentError(f"max_error measures a deepcheap gate (e.g. gates.product_gate()); got "
+                                   f"{type(gate).__name__}.")
+    box = sample_box(gate.domain if domain is None else domain, gate.n_inputs, points, dtype=gate.dtype,
+                     generator=generator)
+    target = gate.target(box.to(torch.float64))
+    if not bool(torch.isfinite(target).all()):
+        raise InvalidArgumentError(f"the exact output of this gate overflows float64 on the domain {domain}; "
+                                   "measure on a smaller domain.")
     with torch.no_grad():
         out = gate(box).to(torch.float64)
-    return float((out - gate.target(box.to(torch.float64))).abs().max())
+    return float((out - target).abs().max())
 
 
 def dense(weight, bias=None, *, dtype, device) -> nn.Linear:

@@ -24,6 +24,8 @@ from deepcheap.errors import InvalidArgumentError, UnsupportedActivationError, c
 from deepcheap.gates.base import Gate, dense
 from deepcheap.precision import machine_epsilon, resolve_dtype
 
+MAX_BETA_K = 1e6  # beta * k: the first-layer weights and bias, far past any useful accuracy
+
 
 class BitProductGate(Gate):
     """One sigmoid neuron computing the product of k bits: (N, k) -> (N,)."""
@@ -48,7 +50,8 @@ class BitProductGate(Gate):
     def predicted_error(self, domain=None, dtype=None) -> float:
         """sigma(-beta/2) plus rounding of the output (domain: the bits {0, 1}^k, fixed)."""
         eps = machine_epsilon(dtype or self.dtype)
-        return 1.0 / (1.0 + math.exp(self.scale / 2)) + eps
+        tail = math.exp(-self.scale / 2)
+        return tail / (1.0 + tail) + eps
 
     @property
     def depth(self) -> int:
@@ -74,4 +77,7 @@ def bit_product_gate(k: int, error: float = 1e-6, *, beta: float | None = None, 
             "sigmoidal. Use activation='sigmoid'."
         )
     beta = beta_for_error(error) if beta is None else check_positive("beta", beta)
+    if beta * k > MAX_BETA_K:
+        raise InvalidArgumentError(f"beta = {beta:.3g} with k = {k} bits is beyond the range this gate supports "
+                                   f"(beta * k <= {MAX_BETA_K:.0e}); beta = 80 already gives an error of 4e-18.")
     return BitProductGate(k, beta, activation=act, dtype=resolve_dtype(dtype), device=device)

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from deepcheap.activations import get_activation
-from deepcheap.errors import PrecisionError, check_domain, check_int_range, check_positive
+from deepcheap.errors import InvalidArgumentError, PrecisionError, check_domain, check_int_range, check_positive
 from deepcheap.gates.base import Gate, dense, radius
 from deepcheap.precision import machine_epsilon, resolve_dtype
 
@@ -81,6 +81,15 @@ def depth_for_error(eps: float, scale: float = 1.0) -> int:
     """Smallest m >= 1 with scale * 2^(-2m-2) <= eps."""
     eps = check_positive("eps", eps)
     return max(1, math.ceil((math.log2(scale / eps) - 2) / 2))
+
+
+def _square_range(domain) -> float:
+    """R^2, the range of the output; refused when float64 cannot hold it with room for the network's sums."""
+    R = radius(domain)
+    if R > 1e150:
+        raise InvalidArgumentError(f"inputs up to |x| = {R:.3g} give outputs up to {R:.3g}^2, beyond float64 "
+                                   "(1.8e308); use |x| <= 1e150, or rescale the inputs.")
+    return R * R
 
 
 def _resolve_depth(m, eps, scale: float, dtype: torch.dtype) -> int:
@@ -159,7 +168,7 @@ def yarotsky_square(m: int | None = None, *, eps: float | None = None, domain=(0
     """Yarotsky's x^2 of depth ``m`` (or the smallest depth reaching ``eps``; default eps 1e-6)."""
     domain = check_domain(domain)
     dtype = resolve_dtype(dtype)
-    return YarotskySquare(_resolve_depth(m, eps, radius(domain) ** 2, dtype), domain, dtype=dtype, device=device)
+    return YarotskySquare(_resolve_depth(m, eps, _square_range(domain), dtype), domain, dtype=dtype, device=device)
 
 
 def yarotsky_product(m: int | None = None, *, eps: float | None = None, domain=(-1.0, 1.0),
@@ -167,4 +176,4 @@ def yarotsky_product(m: int | None = None, *, eps: float | None = None, domain=(
     """x y by polarisation of two Yarotsky squares of depth ``m`` (or the depth reaching ``eps``)."""
     domain = check_domain(domain)
     dtype = resolve_dtype(dtype)
-    return YarotskyProduct(_resolve_depth(m, eps, radius(domain) ** 2, dtype), domain, dtype=dtype, device=device)
+    return YarotskyProduct(_resolve_depth(m, eps, _square_range(domain), dtype), domain, dtype=dtype, device=device)

@@ -35,10 +35,11 @@ from deepcheap.errors import (
     check_positive,
 )
 from deepcheap.gates.base import Gate, dense, radius
-from deepcheap.precision import resolve_dtype, search_bias, stencil_error_model
+from deepcheap.precision import MAX_EXTRA_ORDER, dtype_name, resolve_dtype, search_bias, stencil_error_model
 from deepcheap.stencils import Stencil, central_stencil, forward_stencil
 
 MAX_SHALLOW_INPUTS = 12
+_LOG_BUDGET = 300.0  # log10 of the largest intermediate the float64 error model may form
 
 
 class StencilGate(Gate):
@@ -119,16 +120,47 @@ def stencil_gate(stencil: Stencil, activation="softplus", *, order: int | None =
     dtype = resolve_dtype(dtype)
     domain = check_domain(domain)
     R = radius(domain)
+    _check_radius(R, stencil.degree)
     if bias is None:
         bias = search_bias(act, stencil, order=order, dtype=dtype, radius=R)
     else:
         bias = check_finite("bias", bias)
         if order == 4:
             _require_vanishing(act, bias, stencil.degree + 2)
+    if scale is not None:
+        scale = _check_scale(check_positive("scale", scale), stencil.degree, R, dtype)
     model = stencil_error_model(act, stencil, bias, R, dtype)
-    scale = model.best_scale() if scale is None else check_positive("scale", scale)
+    scale = model.best_scale() if scale is None else scale
     return StencilGate(stencil, act, bias, scale, domain=domain, dtype=dtype, device=device,
                        keep_constant_units=keep_constant_units, name=name)
+
+
+def _check_radius(R: float, p: int) -> None:
+    """The error model takes |x|^(p + MAX_EXTRA_ORDER) on the box: it must stay within float64."""
+    limit = 10.0 ** (_LOG_BUDGET / (p + MAX_EXTRA_ORDER))
+    if 1.0 / limit > R:
+        raise InvalidArgumentError(
+            f"inputs only up to |x| = {R:.3g} are below what a degree-{p} gate can represent: its error model takes "
+            f"|x|^{p + MAX_EXTRA_ORDER} and scales up to 1/|x|, so float64 needs |x| >= {1 / limit:.3g}. Rescale the "
+            "inputs (build the gate on [-1, 1] and feed it x / R).")
+    if limit < R:
+        raise InvalidArgumentError(
+            f"inputs up to |x| = {R:.3g} are beyond what a degree-{p} gate can represent: its error model takes "
+            f"|x|^{p + MAX_EXTRA_ORDER}, so float64 needs |x| <= {limit:.3g}. Rescale the inputs (build the gate "
+            f"on [-1, 1], feed it x / R and multiply its output by R^{p}).")
+
+
+def _check_scale(scale: float, p: int, R: float, dtype) -> float:
+    """lambda within (read-out weights ~ lambda^-p representable in dtype, truncation (lambda R)^k R^p finite)."""
+    budget = math.log10(torch.finfo(dtype).max) - 8
+    lo = 10.0 ** (-budget / p)
+    hi = 10.0 ** ((_LOG_BUDGET - p * max(math.log10(R), 0.0)) / MAX_EXTRA_ORDER) / R
+    if not lo <= scale <= hi:
+        raise InvalidArgumentError(
+            f"scale = {scale:.3g} is outside the range this gate can represent in {dtype_name(dtype)} on inputs up "
+            f"to |x| = {R:.3g}: [{lo:.3g}, {hi:.3g}] (its read-out weights grow like scale^-{p}); omit the scale to "
+            "let deepcheap choose the most accurate one.")
+    return scale
 
 
 def _require_vanishing(act: Activation, bias: float, k: int) -> None:

@@ -11,11 +11,14 @@ Methods of :func:`log_partition` (periodic lattice, J = 1, K = J/T):
 - ``kaufman`` (2D, any L): Z = 1/2 (2 sinh 2K)^(N/2) [prod_r 2cosh(L g_{2r+1}/2) + prod_r 2sinh(L g_{2r+1}/2)
   + prod_r 2cosh(L g_{2r}/2) + prod_r 2sinh(L g_{2r}/2)], r = 0..L-1, with
   cosh g_k = cosh 2K coth 2K - cos(pi k / L) and the *signed* g_0 = 2K + ln tanh K (negative below T_c,
-  which makes the last product negative). Evaluated in log space, so L = 1024 does not overflow.
+  which makes the last product negative); see :mod:`~deepcheap.physics.kaufman`.
 - ``transfer``: 1D closed form (2cosh K)^L + (2sinh K)^L; 2D row-to-row matrix (L <= 10).
 
-Energies and specific heats for ``kaufman`` and ``transfer`` come from derivatives of ln Z in beta
-(5-point stencils); ``enumeration`` also gives <|m|> and the Binder cumulant U4 = 1 - <m^4>/(3<m^2>^2).
+Energies and specific heats: ``kaufman`` and 1D ``transfer`` differentiate ln Z analytically (in log space,
+at any temperature: T = 1e-4 gives the ground state, T = 1e300 the high-temperature limit); the 2D transfer
+matrix uses a 5-point stencil in beta. Every value comes with an absolute error estimate (``*_error``):
+rounding (and the stencil's truncation) propagated from the magnitudes involved. ``enumeration`` also gives
+<|m|> and the Binder cumulant U4 = 1 - <m^4>/(3<m^2>^2).
 """
 
 from __future__ import annotations
@@ -25,8 +28,11 @@ import math
 import numpy as np
 from scipy import integrate, special
 
-from deepcheap.errors import InvalidArgumentError, check_choice, check_int_range
+from deepcheap.errors import InvalidArgumentError, check_choice, check_int_range, check_memory, check_seed
+from deepcheap.physics import kaufman as _kaufman_module
 from deepcheap.physics.lattice import T_CRITICAL, check_dims, check_size, check_temperature, energy
+
+EPS = float(np.finfo(np.float64).eps)
 
 METHODS = ("auto", "enumeration", "kaufman", "transfer")
 ENUMERATION_MAX_SITES = 20
@@ -77,6 +83,8 @@ def exact_distribution(L: int, T: float, dims: int = 2) -> tuple[np.ndarray, np.
 def sample_exact(L: int, T: float, n: int, seed: int, dims: int = 2) -> np.ndarray:
     """n independent configurations drawn from the exact distribution (small lattices)."""
     n = check_int_range("n", n, 1)
+    seed = check_seed(seed)
+    check_memory(f"{n:,} exact draws of a {L}^{dims} lattice", n * (8.0 + L**dims), "ask for fewer draws.")
     states, p = exact_distribution(L, T, dims)
     index = np.random.default_rng(seed).choice(len(p), size=n, p=p)
     return states[index]
@@ -87,12 +95,15 @@ def _resolve(method: str, L: int, dims: int) -> str:
     if method == "auto":
         if _max_enumeration_L(dims) >= L and L**dims <= 16:
             return "enumeration"
-        return "kaufman" if dims == 2 else "transfer"
+        method = "kaufman" if dims == 2 else "transfer"
     if method == "enumeration" and _max_enumeration_L(dims) < L:
         enumerate_states(L, dims)  # raises with the advice
     if method == "kaufman" and dims != 2:
         raise InvalidArgumentError("Kaufman's formula is for the 2D torus; in 1D use method='transfer' "
                                    "(exact for any L).")
+    if method == "kaufman":
+        check_memory(f"Kaufman's formula at L = {L:,}", 2 * L * 8 * 24,
+                     "use a smaller L (the per-site values converge to Onsager's long before).")
     if method == "transfer" and dims == 2 and L > TRANSFER_MAX_L_2D:
         raise InvalidArgumentError(f"the 2D transfer matrix has 2^L rows and handles L <= {TRANSFER_MAX_L_2D}; "
                                    f"for L = {L} use method='kaufman' (any L).")
@@ -112,51 +123,37 @@ def _log_z_beta(L: int, beta: float, dims: int, method: str) -> float:
         _, energies = enumerate_states(L, dims)
         return float(special.logsumexp(-beta * energies))
     if method == "kaufman":
-        return _kaufman(L, beta)
+        return _kaufman_module.kaufman(L, beta).value
     if dims == 1:
-        return _logaddexp_signed([(L * math.log(2 * math.cosh(beta)), 1.0), (L * math.log(2 * math.sinh(beta)), 1.0)])
+        return _chain(L, beta)[0]
     return _transfer_2d(L, beta)
 
 
-def _log2cosh(x: np.ndarray) -> np.ndarray:
-    a = np.abs(x)
-    return a + np.log1p(np.exp(-2 * a))
+def _chain(L: int, K: float) -> tuple[float, float, float, tuple[float, float, float]]:
+    """ln Z of the periodic chain, Z = (2cosh K)^L + (2sinh K)^L, and its K-derivatives, in log space.
 
-
-def _log_abs_2sinh(x: np.ndarray) -> np.ndarray:
-    a = np.abs(x)
-    with np.errstate(divide="ignore"):
-        return a + np.log(-np.expm1(-2 * a))
-
-
-def _logaddexp_signed(terms: list[tuple[float, float]]) -> float:
-    """ln(sum_i sign_i e^(l_i)) for terms (l_i, sign_i); the sum must be positive."""
-    finite = [(lv, s) for lv, s in terms if np.isfinite(lv)]
-    top = max(lv for lv, _ in finite)
-    total = sum(s * math.exp(lv - top) for lv, s in finite)
-    if total <= 0:
-        raise ArithmeticError("signed log-sum is not positive")  # cannot happen for a partition function
-    return top + math.log(total)
-
-
-def _kaufman(L: int, beta: float) -> float:
-    K = beta
-    two_k = 2 * K
-    c = math.cosh(two_k) / math.tanh(two_k)
-    k = np.arange(2 * L)
-    cosh_g = c - np.cos(np.pi * k / L)
-    gamma = np.arccosh(np.maximum(cosh_g, 1.0))
-    gamma[0] = two_k + math.log(math.tanh(K))  # signed: negative below T_c
-    odd, even = gamma[1::2], gamma[0::2]
-    half = L / 2.0
-    terms = [
-        (float(_log2cosh(half * odd).sum()), 1.0),
-        (float(_log_abs_2sinh(half * odd).sum()), 1.0),
-        (float(_log2cosh(half * even).sum()), 1.0),
-        (float(_log_abs_2sinh(half * even).sum()), float(np.prod(np.sign(even)))),
-    ]
-    n = L * L
-    return -math.log(2.0) + 0.5 * n * math.log(2 * math.sinh(two_k)) + _logaddexp_signed(terms)
+    l_a = L ln 2cosh K, l_b = L ln 2sinh K; (ln Z)' = sum w_i l_i', (ln Z)'' = sum w_i [l_i'' + (l_i' - m)^2]
+    with w_b / w_a = tanh^L K and l_a' - l_b' = -2L / sinh 2K formed directly; the w_b terms (large l_b', l_b''
+    times a tiny weight at high T) are multiplied in logs, so nothing overflows at any T.
+    """
+    e = math.exp(-2.0 * K)
+    one_minus = -math.expm1(-2.0 * K)
+    log_a = L * (K + math.log1p(e))
+    log_ratio = L * (math.log(one_minus) - math.log1p(e))  # ln tanh^L K
+    ratio = math.exp(log_ratio)
+    wa, log_wb = 1.0 / (1.0 + ratio), log_ratio - math.log1p(ratio)
+    log_gap = math.log(4.0 * L) - 2.0 * K - math.log(-math.expm1(-4.0 * K))  # ln |l_a' - l_b'|
+    log_csch2 = math.log(4.0) - 2.0 * K - 2.0 * math.log(one_minus)
+    first_a = L * one_minus / (1.0 + e)  # L tanh K
+    pulled = math.exp(log_wb + log_gap)  # w_b |l_a' - l_b'|
+    first = first_a + pulled
+    sech2 = 4.0 * e / (1.0 + e) ** 2
+    bent = math.exp(log_wb + math.log(L) + log_csch2)  # w_b L csch^2 K
+    spread = math.exp(math.log(wa) + log_wb + 2.0 * log_gap)  # w_a w_b (l_a' - l_b')^2
+    second = wa * L * sech2 - bent + spread
+    value = log_a + math.log1p(ratio)
+    errors = (8 * EPS * abs(value), 8 * EPS * (abs(first_a) + pulled), 8 * EPS * (wa * L * sech2 + bent + spread))
+    return value, first, second, errors
 
 
 def _transfer_2d(L: int, beta: float) -> float:
@@ -192,29 +189,67 @@ def exact_thermodynamics(L: int, T: float, dims: int = 2, method: str = "auto") 
             abs_magnetization=float(p @ np.abs(m)),
             binder_cumulant=1.0 - m4 / (3.0 * m2**2),
         )
+        for key in ("energy_per_site", "free_energy_per_site", "specific_heat_per_site"):
+            out[f"{key}_error"] = 64 * EPS * (abs(out[key]) + 2.0 * dims)  # sums over at most 2^16 states
         return out
-    log_z = lambda b: _log_z_beta(L, b, dims, method)  # noqa: E731
+    if method == "kaufman" or dims == 1:
+        if method == "kaufman":
+            r = _kaufman_module.kaufman(L, beta)
+            value, first, second, errors, out["method"] = r.value, r.d1, r.d2, r.errors, r.method
+        else:
+            value, first, second, errors = _chain(L, beta)
+    else:
+        value, first, second, errors = _stencil(lambda b: _log_z_beta(L, b, dims, method), beta)
+    out.update(_per_site(value, first, second, errors, T, n))
+    return out
+
+
+def _per_site(value: float, first: float, second: float, errors, T: float, n: int) -> dict:
+    """E/N = -(ln Z)'/N, f = -T ln Z / N, C/N = K^2 (ln Z)''/N, with their absolute error estimates."""
+    beta = 1.0 / T
+    return {
+        "energy_per_site": -first / n, "energy_per_site_error": errors[1] / n,
+        "free_energy_per_site": -T * value / n, "free_energy_per_site_error": T * errors[0] / n,
+        "specific_heat_per_site": beta * beta * second / n, "specific_heat_per_site_error": beta * beta * errors[2] / n,
+    }
+
+
+def _stencil(log_z, beta: float) -> tuple[float, float, float, tuple[float, float, float]]:
+    """5-point derivatives in beta; errors: rounding (eps |f| / h, / h^2) plus the 5- vs 3-point difference."""
     h = 1e-3 * beta
     f = [log_z(beta + j * h) for j in (-2, -1, 0, 1, 2)]
     first = (f[0] - 8 * f[1] + 8 * f[3] - f[4]) / (12 * h)
-    second = (-f[0] + 16 * f[1] - 30 * f[2] + 16 * f[3] - f[4]) / (12 * h * h)
-    out.update(energy_per_site=-first / n, free_energy_per_site=-T * f[2] / n,
-               specific_heat_per_site=beta**2 * second / n)
-    return out
+    second = (-f[0] + 16 * f[1] - 30 * f[2] + 16 * f[3] - f[4]) / (12 * h) / h
+    scale = 8 * EPS * max(abs(v) for v in f)
+    errors = (scale, scale * 1.5 / h + abs(first - (f[3] - f[1]) / (2 * h)),
+              scale * 5.3 / h / h + abs(second - (f[3] - 2 * f[2] + f[1]) / h / h))
+    if not (math.isfinite(errors[2]) and errors[1] < 0.5 * abs(first) + 1e-300):
+        raise InvalidArgumentError(f"the 2D transfer matrix's stencil derivatives have no digits left at T = "
+                                   f"{1 / beta:.3g}; use method='kaufman' (analytic derivatives at any T).")
+    return f[2], first, second, errors
+
+
+def _modulus(K: float) -> float:
+    """k = 2 sinh 2K / cosh^2 2K = 2 tanh 2K sech 2K, without overflow at any K."""
+    e = math.exp(-2.0 * K)
+    return 2.0 * math.tanh(2.0 * K) * 2.0 * e / (1.0 + e * e)
 
 
 def onsager_energy(T: float) -> float:
     """Infinite-lattice energy per site u(T) = -coth 2K [1 + (2/pi)(2 tanh^2 2K - 1) K(k)], k = 2 sinh 2K / cosh^2 2K.
 
-    At T_c the bracket's second term is 0 * infinity = 0 and u = -coth(2K_c) = -sqrt(2) exactly.
+    At T_c the bracket's second term is 0 * infinity = 0 and u = -coth(2K_c) = -sqrt(2) exactly. Far from T_c
+    (e^(-2K) or tanh K below 0.05), where the bracket cancels, the low- and high-temperature series.
     """
     T = check_temperature(T)
     K = 1.0 / T
     if T == T_CRITICAL:
         return -math.sqrt(2.0)
+    series = _kaufman_module.series(K)
+    if series is not None:
+        return -series.d1
     t2 = math.tanh(2 * K) ** 2
-    modulus = 2 * math.sinh(2 * K) / math.cosh(2 * K) ** 2
-    elliptic = special.ellipk(min(modulus**2, 1.0 - 2**-52))  # rounding can push k^2 past 1 near T_c
+    elliptic = special.ellipk(min(_modulus(K) ** 2, 1.0 - 2**-52))  # rounding can push k^2 past 1 near T_c
     return -(1.0 / math.tanh(2 * K)) * (1.0 + (2.0 / math.pi) * (2 * t2 - 1) * elliptic)
 
 
@@ -225,10 +260,10 @@ def onsager_free_energy(T: float) -> float:
     """
     T = check_temperature(T)
     K = 1.0 / T
-    kappa = 2 * math.sinh(2 * K) / math.cosh(2 * K) ** 2
+    kappa = _modulus(K)
     integrand = lambda t: math.log(0.5 * (1 + math.sqrt(max(0.0, 1 - (kappa * math.sin(t)) ** 2))))  # noqa: E731
     value, _ = integrate.quad(integrand, 0.0, math.pi / 2, limit=200)
-    return -T * (math.log(2 * math.cosh(2 * K)) + value / math.pi)
+    return -T * (2 * K + math.log1p(math.exp(-4 * K)) + value / math.pi)
 
 
 def yang_magnetization(T: float) -> float:
@@ -236,4 +271,5 @@ def yang_magnetization(T: float) -> float:
     T = check_temperature(T)
     if T >= T_CRITICAL:
         return 0.0
-    return (1.0 - math.sinh(2.0 / T) ** -4) ** 0.125
+    e = math.exp(-2.0 / T)
+    return (1.0 - (2.0 * e / -math.expm1(-4.0 / T)) ** 4) ** 0.125

@@ -31,12 +31,18 @@ def check_size(L, dims: int = 2) -> int:
     return check_int_range("L", L, 2, hint="(a periodic lattice needs at least 2 sites per side)")
 
 
+MIN_T = 1e-300  # 1/T must be a finite float64
+
+
 def check_temperature(T) -> float:
-    """A finite T > 0 (in units of J / k_B)."""
+    """A finite T > 0 (in units of J / k_B) whose inverse is a finite float (T >= 1e-300)."""
     value = check_finite("T", T)
     if value <= 0:
         raise InvalidArgumentError(f"T must be > 0 (temperature in units of J/k_B); got {T!r}. "
                                    f"The critical temperature is T_c = {T_CRITICAL:.6f}.")
+    if value < MIN_T:
+        raise InvalidArgumentError(f"T = {value:g} is below {MIN_T:g}, where beta = 1/T is no longer a finite "
+                                   "float64; the model is in its ground state long before (use T = 1e-4: E/N = -2).")
     return value
 
 

@@ -16,6 +16,13 @@ periodic lattice, which serves 1D and 2D alike. Metropolis accepts a flip raisin
 with probability e^(-beta dE); Wolff grows a cluster of aligned spins with bond probability
 p = 1 - e^(-2 beta J) and flips it; a Wolff "sweep" is a fixed number of clusters chosen so that about
 N spins flip (calibrated on pilot clusters before the measured sweeps, never from the sweep itself).
+
+The calibration cannot overshoot: pilot clusters run in batches whose size targets N/4 flips from the
+mean cluster size of the batch before, growing at most twofold per batch, until 4N spins per chain have
+flipped. Thermalisation runs in chunks of 1, 2, 4, 8, ... sweeps, so the count follows the
+ordering of a random start. A hard cap of WOLFF_CAP N flips per sweep ends a sweep early
+(counted in ``capped_sweeps``: a bias warning, never hit when the calibration is right).
+:func:`estimate_run` gives the work, time and memory of a run before it starts (:func:`check_run` refuses).
 """
 
 from __future__ import annotations
@@ -27,10 +34,27 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from deepcheap.errors import check_choice, check_int_range
+from deepcheap.errors import (
+    InvalidArgumentError,
+    ResourceLimitError,
+    check_choice,
+    check_int_range,
+    check_memory,
+    check_seed,
+)
 from deepcheap.physics.lattice import T_CRITICAL, check_dims, check_size, check_temperature
 
 ALGORITHMS = ("auto", "metropolis", "wolff")
+MIN_SAMPLER_T = 0.1  # below it a single-spin move that breaks bonds is accepted with probability < e^-40
+WOLFF_CAP = 4  # flips per sweep, in units of N, after which a Wolff sweep ends early
+PILOT_FLIPS = 4  # spins flipped per chain (units of N) by the calibration's pilot clusters, at least
+MAX_PILOT_FLIPS = 32  # ... and at most, when the mean cluster size has not settled before
+# conservative throughputs for the time estimate: spin updates (Metropolis) or flips (Wolff) per second per core,
+# about half of what large lattices reach on the 2-core development machine (Metropolis 0.19 flips/ns per core
+# at L = 256, 0.09 at L = 2048; Wolff near T_c about 1e7 flips/s per core)
+UPDATES_PER_SECOND = {"metropolis": 5e7, "wolff": 5e6}
+WOLFF_WARMUP_FACTOR = 2  # a random start's clusters grow while the count per sweep is re-estimated
+MAX_RUN_SECONDS = 3600.0  # estimated wall time above which run_chain refuses (max_seconds=None lifts it)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -144,11 +168,12 @@ def _metropolis(spins, neighbours, order, accept, state, sweeps, energy, magnet,
 
 
 @numba.njit(cache=True, parallel=True)
-def _wolff(spins, neighbours, p_add, state, sweeps, clusters, energies, mags, flipped):
+def _wolff(spins, neighbours, p_add, state, sweeps, clusters, cap, energies, mags, flipped, capped, started):
     """Wolff updates: each 'sweep' is a fixed number of cluster flips, then E and M are recorded.
 
     The count is fixed in advance (never "until N spins flipped"): stopping at a time that depends
-    on the cluster sizes would favour ordered states and bias every average.
+    on the cluster sizes would favour ordered states and bias every average. The only exception is the
+    hard cap: a sweep that has flipped ``cap`` spins ends (counted in ``capped``; a miscalibration).
     """
     chains, n = spins.shape
     z = neighbours.shape[1]
@@ -156,9 +181,15 @@ def _wolff(spins, neighbours, p_add, state, sweeps, clusters, energies, mags, fl
         s = spins[c]
         stack = np.empty(n, dtype=np.int64)
         total = 0
+        hits = 0
+        count = 0
         rng = state[c]
         for sweep in range(sweeps):
+            this_sweep = 0
             for _ in range(clusters):
+                if this_sweep >= cap:
+                    hits += 1
+                    break
                 rng, raw = _splitmix(rng)
                 seed_site = min(int(_unit(raw) * n), n - 1)
                 s0 = s[seed_site]
@@ -166,6 +197,8 @@ def _wolff(spins, neighbours, p_add, state, sweeps, clusters, energies, mags, fl
                 stack[0] = seed_site
                 top = 1
                 total += 1
+                count += 1
+                this_sweep += 1
                 while top > 0:
                     top -= 1
                     i = stack[top]
@@ -179,6 +212,7 @@ def _wolff(spins, neighbours, p_add, state, sweeps, clusters, energies, mags, fl
                             stack[top] = j
                             top += 1
                             total += 1
+                            this_sweep += 1
             e = 0
             m = 0
             for i in range(n):
@@ -188,6 +222,8 @@ def _wolff(spins, neighbours, p_add, state, sweeps, clusters, energies, mags, fl
             energies[c, sweep] = e
             mags[c, sweep] = m
         flipped[c] = total
+        capped[c] = hits
+        started[c] = count
         state[c] = rng
 
 
@@ -238,6 +274,7 @@ class ChainRun:
     spins: np.ndarray  # (chains, L[, L]) int8, the last configuration
     seconds: float  # wall time of the measured sweeps
     spin_updates: int  # attempted (Metropolis) or flipped (Wolff) spins in the measured sweeps
+    capped_sweeps: int = 0  # Wolff sweeps ended early by the hard cap (0 unless miscalibrated)
 
     @property
     def sites(self) -> int:
@@ -255,11 +292,14 @@ class IsingChains:
                  dims: int = 2, start: str = "random"):
         self.dims = check_dims(dims)
         self.L = check_size(L, self.dims)
-        self.T = check_temperature(T)
+        self.T = check_sampler_temperature(T)
         self.chains = check_int_range("chains", chains, 1)
         self.algorithm = resolve_algorithm(algorithm, self.T)
+        seed = check_seed(seed)
         check_choice("start", start, ("random", "ordered"))
         n = self.L**self.dims
+        check_memory(f"{self.chains} chains of a {self.L}^{self.dims} lattice",
+                     lattice_bytes(n, self.chains, self.dims), "use a smaller --L or fewer --chains.")
         self.neighbours = neighbour_table(self.L, self.dims)
         self.order = checkerboard_order(self.L, self.dims)
         self.state = np.random.SeedSequence(seed).generate_state(self.chains, dtype=np.uint64)
@@ -276,16 +316,39 @@ class IsingChains:
         self.clusters_per_sweep: int | None = None
 
     def _calibrate_clusters(self) -> None:
-        """Pilot cluster flips (part of thermalisation) to choose about N flipped spins per sweep."""
-        self.clusters_per_sweep = 1
-        for _ in range(3):
-            self.run(10)
+        """Pilot clusters (part of thermalisation) to choose about N flipped spins per sweep.
+
+        Batches of clusters target N/4 flips each from the previous batch's mean cluster size, growing at
+        most twofold, until PILOT_FLIPS * N spins per chain have flipped: no batch can overshoot by more
+        than the growth of the mean cluster within it, and the hard cap bounds even that.
+        """
+        n = self.spins.shape[1]
+        clusters, flipped_total, mean, previous = 1, 0, 1.0, 0.0
+        scratch = np.empty((self.chains, 1), dtype=np.int64), np.empty((self.chains, 1), dtype=np.int64)
+        while flipped_total < MAX_PILOT_FLIPS * n * self.chains:
+            flipped, started, _ = self._wolff_sweeps(1, clusters, *scratch)
+            flipped_total += flipped
+            previous, mean = mean, flipped / max(started, 1)
+            settled = 0.8 < mean / previous < 1.25
+            if flipped_total >= PILOT_FLIPS * n * self.chains and settled:
+                break
+            clusters = int(min(2 * clusters, max(1, round(n / (4 * mean)))))
+        self.clusters_per_sweep = max(1, round(n / mean))
+
+    def _wolff_sweeps(self, sweeps: int, clusters: int, energies, mags) -> tuple[int, int, int]:
+        flipped = np.zeros(self.chains, dtype=np.int64)
+        capped = np.zeros(self.chains, dtype=np.int64)
+        started = np.zeros(self.chains, dtype=np.int64)
+        _wolff(self.spins, self.neighbours, self.p_add, self.state, sweeps, clusters, WOLFF_CAP * self.spins.shape[1],
+               energies, mags, flipped, capped, started)
+        return int(flipped.sum()), int(started.sum()), int(capped.sum())
 
     def run(self, sweeps: int) -> ChainRun:
         sweeps = check_int_range("sweeps", sweeps, 1, hint="(run at least one sweep)")
         energies = np.empty((self.chains, sweeps), dtype=np.int64)
         mags = np.empty((self.chains, sweeps), dtype=np.int64)
         start = time.perf_counter()
+        capped = 0
         if self.algorithm == "metropolis" and self.dims == 2:
             shape = (self.chains, self.L, self.L)
             _metropolis_square(self.spins.reshape(shape), self.threshold, self.state, sweeps, self.energy,
@@ -298,28 +361,102 @@ class IsingChains:
         else:
             if self.clusters_per_sweep is None:
                 self._calibrate_clusters()
-            flipped = np.zeros(self.chains, dtype=np.int64)
-            _wolff(self.spins, self.neighbours, self.p_add, self.state, sweeps, self.clusters_per_sweep,
-                   energies, mags, flipped)
-            updates = int(flipped.sum())
+                start = time.perf_counter()
+            updates, started, capped = self._wolff_sweeps(sweeps, self.clusters_per_sweep, energies, mags)
             self.energy, self.magnet = energies[:, -1].copy(), mags[:, -1].copy()
-            self._mean_cluster = updates / (sweeps * self.chains * self.clusters_per_sweep)
+            self._mean_cluster = updates / max(started, 1)
             self.clusters_per_sweep = max(1, round(self.spins.shape[1] / self._mean_cluster))
         seconds = time.perf_counter() - start
         shape = (self.chains,) + (self.L,) * self.dims
         return ChainRun(self.L, self.T, self.dims, self.algorithm, energies, mags,
-                        self.spins.reshape(shape).copy(), seconds, updates)
+                        self.spins.reshape(shape).copy(), seconds, updates, capped)
+
+
+def check_sampler_temperature(T) -> float:
+    """A temperature the samplers can equilibrate at: T >= MIN_SAMPLER_T (below it, use the exact results)."""
+    T = check_temperature(T)
+    if T < MIN_SAMPLER_T:
+        raise InvalidArgumentError(
+            f"T = {T:g} is below the samplers' range (T >= {MIN_SAMPLER_T}): a move that breaks a bond is accepted "
+            f"with probability e^(-4/T) < e^-40, so a chain never leaves its start. The model is in its ground "
+            "state there (E/N = -2 in 2D, -1 in 1D): use `deepcheap ising exact` (any T).")
+    return T
+
+
+def lattice_bytes(n: int, chains: int, dims: int) -> float:
+    """Memory of the sampler's arrays for n sites: spins, neighbour table, visiting order, Wolff stacks, totals."""
+    return float(n) * (chains * (1 + 8 + 2 * dims) + 8 * (2 * dims) * 3 + 8 * (dims + 3))
+
+
+def estimate_run(L: int, T: float, *, algorithm: str = "auto", sweeps: int = 1000, thermalize: int | None = None,
+                 chains: int = 8, dims: int = 2) -> dict:
+    """Work, memory and a conservative wall time of :func:`run_chain` before it runs (nothing is allocated).
+
+    Wolff flips about N spins per sweep (plus PILOT_FLIPS N in calibration); Metropolis attempts N.
+    """
+    dims = check_dims(dims)
+    L = check_size(L, dims)
+    T = check_sampler_temperature(T)
+    chains = check_int_range("chains", chains, 1)
+    sweeps = check_int_range("sweeps", sweeps, 1, hint="(run at least one sweep)")
+    warmup = default_thermalization(sweeps) if thermalize is None else check_int_range("thermalize", thermalize, 0)
+    chosen = resolve_algorithm(algorithm, T)
+    n = L**dims
+    if chosen == "wolff":
+        total = (PILOT_FLIPS + WOLFF_WARMUP_FACTOR * warmup + sweeps) * n * chains
+    else:
+        total = (warmup + sweeps) * n * chains
+    cores = max(1, min(chains, numba.get_num_threads()))
+    return {"algorithm": chosen, "updates": total, "seconds": total / (UPDATES_PER_SECOND[chosen] * cores),
+            "bytes": lattice_bytes(n, chains, dims) + 8.0 * 16 * chains * (sweeps + warmup),
+            "thermalize": warmup, "sweeps": sweeps, "L": L, "T": T, "dims": dims, "chains": chains}
+
+
+def check_run(estimate: dict, max_seconds: float | None) -> None:
+    """Refuse (before allocating) a run whose memory or estimated time is beyond the limits."""
+    check_memory(f"{estimate['chains']:,} chains x {estimate['thermalize'] + estimate['sweeps']:,} sweeps of a "
+                 f"{estimate['L']:,}^{estimate['dims']} lattice", estimate["bytes"],
+                 "use a smaller --L, fewer --chains or fewer --sweeps (--thermalize).")
+    if max_seconds is not None and estimate["seconds"] > max_seconds:
+        other = "metropolis" if estimate["algorithm"] == "wolff" else "wolff"
+        elsewise = estimate_run(estimate["L"], estimate["T"], algorithm=other, sweeps=estimate["sweeps"],
+                                thermalize=estimate["thermalize"], chains=estimate["chains"],
+                                dims=estimate["dims"])["seconds"]
+        raise ResourceLimitError(
+            f"this run ({estimate['thermalize']:,} thermalisation + {estimate['sweeps']:,} recorded sweeps, "
+            f"{estimate['updates']:.3g} spin updates with {estimate['algorithm']}) would take about "
+            f"{estimate['seconds']:,.0f} s, above the limit of {max_seconds:,.0f} s; use fewer --sweeps, a shorter "
+            f"--thermalize, fewer --chains or a smaller --L, or --algorithm {other} (about {elsewise:,.0f} s); "
+            "--max-seconds 0 lifts the limit.")
+
+
+def default_thermalization(sweeps: int) -> int:
+    return max(100, sweeps // 5)
 
 
 def run_chain(L: int, T: float, *, algorithm: str = "auto", sweeps: int = 1000, thermalize: int | None = None,
-              seed: int = 0, chains: int = 8, dims: int = 2) -> ChainRun:
-    """Thermalise (default: sweeps // 5, at least 100) and record ``sweeps`` sweeps of each chain."""
-    sampler = IsingChains(L, T, chains=chains, algorithm=algorithm, seed=seed, dims=dims)
+              seed: int = 0, chains: int = 8, dims: int = 2, max_seconds: float | None = MAX_RUN_SECONDS) -> ChainRun:
+    """Thermalise (default: sweeps // 5, at least 100) and record ``sweeps`` sweeps of each chain.
+
+    Refuses up front (ResourceLimitError) a run estimated above ``max_seconds`` (None: no limit) or the
+    memory limit."""
     sweeps = check_int_range("sweeps", sweeps, 1, hint="(run at least one sweep)")
-    warmup = max(100, sweeps // 5) if thermalize is None else check_int_range("thermalize", thermalize, 0)
-    if warmup:
-        sampler.run(warmup)
+    warmup = default_thermalization(sweeps) if thermalize is None else check_int_range("thermalize", thermalize, 0)
+    check_run(estimate_run(L, T, algorithm=algorithm, sweeps=sweeps, thermalize=warmup, chains=chains, dims=dims),
+              max_seconds)
+    sampler = IsingChains(L, T, chains=chains, algorithm=algorithm, seed=seed, dims=dims)
+    thermalize_chains(sampler, warmup)
     return sampler.run(sweeps)
+
+
+def thermalize_chains(sampler: IsingChains, sweeps: int) -> None:
+    """``sweeps`` unrecorded sweeps; for Wolff in chunks of 1, 2, 4, 8, ... sweeps, after each of which the
+    clusters per sweep are re-estimated (a random start orders and its clusters grow; each call costs a few ms)."""
+    done, chunk = 0, 1
+    while done < sweeps:
+        step = min(chunk, sweeps - done) if sampler.algorithm == "wolff" else sweeps - done
+        sampler.run(step)
+        done, chunk = done + step, 2 * chunk
 
 
 def sample_configurations(L: int, T: float, n: int, seed: int, *, algorithm: str = "auto", dims: int = 2,
@@ -331,13 +468,17 @@ def sample_configurations(L: int, T: float, n: int, seed: int, *, algorithm: str
     at T_c too for L <= 64.
     """
     n = check_int_range("n", n, 1)
-    T = check_temperature(T)
+    T = check_sampler_temperature(T)
     chosen = resolve_algorithm(algorithm, T)
     chains = min(n, 32) if chains is None else check_int_range("chains", chains, 1)
     gap = (4 if chosen == "wolff" else 10) if spacing is None else check_int_range("spacing", spacing, 1)
-    sampler = IsingChains(L, T, chains=chains, algorithm=chosen, seed=seed, dims=dims)
-    sampler.run(200)
     per_chain = -(-n // chains)
+    check_memory(f"{n:,} configurations of a {L}^{dims} lattice", 2.0 * chains * per_chain * float(L) ** dims,
+                 "ask for fewer configurations or a smaller L.")
+    check_run(estimate_run(L, T, algorithm=chosen, sweeps=per_chain * gap, thermalize=200, chains=chains, dims=dims),
+              MAX_RUN_SECONDS)
+    sampler = IsingChains(L, T, chains=chains, algorithm=chosen, seed=seed, dims=dims)
+    thermalize_chains(sampler, 200)
     frames = []
     for _ in range(per_chain):
         frames.append(sampler.run(gap).spins)

@@ -13,6 +13,7 @@ their errors from the jackknife over such bins.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -87,3 +88,33 @@ def estimate(series, bins: int = 16) -> tuple[float, float]:
     """(mean, standard error by binning) of a (chains, T) series."""
     x = _chains(series)
     return float(x.mean()), binning_error(x, bins)
+
+
+# a run is not in equilibrium when its second half's mean differs from its first half's by more error bars than this
+HALF_DIFFERENCE_LIMIT = 4.0
+MIN_SWEEPS_PER_TAU = 50.0  # recorded sweeps per tau_int below which the error bars are not trustworthy
+
+
+def equilibration(series, tau_int: float | None = None) -> dict:
+    """Did a (chains, T) series reach equilibrium? First-half vs second-half means (in error bars) and run length
+    against tau_int; ``passed`` is False, with a ``reason``, if either check fails (thresholds fixed above)."""
+    x = _chains(series)
+    length = x.shape[1]
+    tau = integrated_autocorrelation_time(x) if tau_int is None else float(tau_int)
+    half = length // 2
+    if half < 2:
+        return {"half_difference_sigma": None, "tau_int": tau, "sweeps_per_tau": length / tau, "passed": False,
+                "reason": f"{length} recorded sweeps are too few to test equilibration (at least 4)"}
+    bins = min(8, half)
+    m1, e1 = estimate(x[:, :half], bins)
+    m2, e2 = estimate(x[:, half:2 * half], bins)
+    spread = math.hypot(e1, e2)
+    z = (m2 - m1) / spread if spread > 0 else (0.0 if m1 == m2 else math.inf)
+    reasons = []
+    if abs(z) > HALF_DIFFERENCE_LIMIT:
+        reasons.append(f"the energy drifts: the second half of the run differs from the first by {z:+.1f} error bars")
+    if length / tau < MIN_SWEEPS_PER_TAU:
+        reasons.append(f"the run is only {length / tau:.1f} autocorrelation times long (tau_int = {tau:.3g} sweeps; "
+                       f"at least {MIN_SWEEPS_PER_TAU:.0f} are needed for trustworthy error bars)")
+    return {"half_difference_sigma": float(z), "tau_int": tau, "sweeps_per_tau": length / tau,
+            "passed": not reasons, "reason": "; ".join(reasons) or None}
