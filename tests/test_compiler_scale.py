@@ -1,6 +1,8 @@
 """Compiling large Hamiltonians: the automatic error measurement is bounded in memory and work, the
 reference evaluation agrees with sympy, and the strict MLP never returns NaN silently."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 import deepcheap
 from deepcheap import library
 from deepcheap.compiler import parse
+from deepcheap.compiler.build import build_mlp
 from deepcheap.compiler.network import CHUNK_ELEMENTS, MEASURE_POINTS, MIN_MEASURE_POINTS
 from deepcheap.errors import InvalidArgumentError, PrecisionError
 
@@ -49,12 +52,22 @@ def test_boolean_networks_are_measured_on_every_bit_pattern():
     assert sorted(map(tuple, bits.int().tolist())) == sorted((a, b, c) for a in (0, 1) for b in (0, 1) for c in (0, 1))
 
 
-def test_mlp_refuses_overflowing_weights_instead_of_nan():
-    net = deepcheap.compile("1e308*x*y")
+def test_coefficients_too_large_for_the_mlp_are_refused_at_compile_time():
+    # 1e308 * (gate read-out ~ eps^-1/2) cannot be held by a float64 weight: refused before any build
+    with pytest.raises(InvalidArgumentError, match="rescale"):
+        deepcheap.compile("1e308*x*y")
+    net = deepcheap.compile("1e290*x*y")  # inside the margin: .mlp and .module agree
     x = torch.tensor([[0.5, 0.5]], dtype=torch.float64)
-    assert float(net(x)) == pytest.approx(2.5e307, rel=1e-6)
+    assert float(net.mlp(x)) == pytest.approx(float(net(x)), rel=1e-6)
+
+
+def test_mlp_refuses_overflowing_weights_instead_of_nan():
+    # the compile-time check keeps compiled layouts inside the margin; the builder's own guard is
+    # exercised on a layout whose read-out was pushed past float64
+    layout = deepcheap.compile("x*y").layout
+    huge = dataclasses.replace(layout, output_values=np.full_like(layout.output_values, np.inf))
     with pytest.raises(PrecisionError, match="overflow"):
-        _ = net.mlp
+        build_mlp(huge, dtype=torch.float64)
 
 
 def test_mlp_agrees_with_module():
