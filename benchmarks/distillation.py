@@ -14,7 +14,6 @@ from __future__ import annotations
 import sys
 import time
 
-from deepcheap.claims.base import loglog_slope
 from deepcheap.distillation import (
     STAGE_METHODS,
     GaussianHierarchy,
@@ -23,6 +22,7 @@ from deepcheap.distillation import (
     fisher_information_dense,
     time_stage,
 )
+from deepcheap.fits import loglog_slope
 
 PAPER = {"map-making": 3.0, "spectrum": 2.0, "parameter fit": 1.0, "direct likelihood": None}
 

@@ -9,8 +9,8 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deepcheap.claims.base import loglog_slope
 from deepcheap.errors import DeepCheapError, InvalidArgumentError, PrecisionError, UnsupportedActivationError
+from deepcheap.fits import loglog_slope
 from deepcheap.gates import (
     bit_product_gate,
     identity_gate,

@@ -150,6 +150,11 @@ def evaluate_boolean(expr: sp.Basic, names: Sequence[str]) -> np.ndarray:
     return np.broadcast_to(values[id(expr)], (2**n,))
 
 
+def all_bits(n: int, dtype=torch.float64) -> torch.Tensor:
+    """All 2^n bit vectors (2^n, n), in itertools.product order (the order of truth tables here)."""
+    return torch.tensor(list(itertools.product((0.0, 1.0), repeat=n)), dtype=dtype).reshape(2**n, n)
+
+
 def moebius(values: np.ndarray) -> np.ndarray:
     """Multilinear coefficients h_S (same indexing as the table: bit i of S <-> variable i, x_1 first)."""
     n = round(math.log2(len(values)))

@@ -218,7 +218,7 @@ def _probe_scheduler(address: str, timeout: float) -> None:
         reply = asyncio.run(asyncio.wait_for(identity(), timeout))
     except TimeoutError:
         raise InvalidArgumentError(_unreachable(address, f"no answer as a Dask scheduler within {timeout:g} s")) from None
-    except Exception as err:  # noqa: BLE001 - anything from a peer that is not a scheduler
+    except Exception as err:
         raise InvalidArgumentError(_unreachable(address, f"{type(err).__name__}: {err}")) from None
     if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
         kind = reply.get("type") if isinstance(reply, dict) else type(reply).__name__

@@ -19,8 +19,8 @@ Rules (``deepcheap reproduce`` and :func:`deepcheap.sweep.run_sweep` both follow
   earlier run is refused unless ``overwrite`` is given; then the earlier run's files are removed.
 * **Resume only the same run.** With ``resume`` the directory's ``manifest.json`` (if any) must
   have the same scale, root seed and claim configurations; trial records carry a fingerprint of
-  their parameters and scale (:attr:`deepcheap.claims.Trial.fingerprint`), so even without a
-  manifest no record of another scale or configuration is ever reused.
+  their parameters (:meth:`deepcheap.claims.Trial.fingerprint`; parameters hold every number a
+  trial uses), so even without a manifest no record of another configuration is ever reused.
 """
 
 from __future__ import annotations
@@ -61,10 +61,11 @@ def read_manifest(directory: Path) -> dict | None:
     return manifest
 
 
-def check_resumable(directory: Path, scale: str, seed: int, configs: dict[str, str] | None = None) -> dict | None:
+def check_resumable(directory: Path, scale: str, seed: int, configs: dict[str, dict] | None = None) -> dict | None:
     """The manifest of the run to be resumed (None if there is none); refuses another scale, seed or config.
 
-    ``configs``: claim id -> fingerprint of its configuration; claims present in both manifests must agree.
+    ``configs``: claim id -> its recorded configuration (:func:`deepcheap.sweep.claim_configs`); claims present
+    in both manifests must agree.
     """
     manifest = read_manifest(directory)
     if manifest is None:

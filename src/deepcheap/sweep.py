@@ -10,10 +10,13 @@ whose ``future.result()`` returns: ``concurrent.futures.ProcessPoolExecutor``, a
 ``distributed.Client``... Trials are pure and their seeds come from the root seed and the trial's
 key, so every executor gives the same numbers. Results are collected with ``.result()`` only.
 
-Resume: with ``log_path`` every finished trial is appended as one JSON line and flushed, with its
-scale and a fingerprint of its parameters (:meth:`deepcheap.claims.Trial.fingerprint`). With
-``resume=True`` a trial whose key *and* fingerprint are in the log is not run again; records of
-another scale or configuration, a truncated last line (a killed run) and any line that is not a
+Configurations: each claim runs at its ``QUICK`` or ``FULL`` config (``scale``), or at the config given
+for it in ``configs`` (``{claim id: Config}``, e.g. ``dataclasses.replace(get("C12").QUICK, ...)``).
+
+Resume: with ``log_path`` every finished trial is appended as one JSON line and flushed, with a
+fingerprint of its parameters (:meth:`deepcheap.claims.Trial.fingerprint`; a trial's parameters hold
+every number it uses). With ``resume=True`` a trial whose key *and* fingerprint are in the log is not run
+again; records of another configuration, a truncated last line (a killed run) and any line that is not a
 readable record are dropped from the log and those trials redone (:class:`ResumeState` counts them).
 The log's directory is locked while the sweep runs (:mod:`deepcheap.rundir`).
 
@@ -38,7 +41,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deepcheap.claims import Claim, ClaimResult, Trial, get_claim, trial_seed
+from deepcheap.claims import Claim, ClaimResult, Trial, config_dict, get_claim, trial_seed
 from deepcheap.errors import InvalidArgumentError
 
 TRACE_ENV = "DEEPCHEAP_TRACE_TRIALS"
@@ -173,13 +176,28 @@ def _check_seeds(log: Path, done: dict[str, dict], seed: int) -> None:
             )
 
 
-def claim_configs(plan: list[tuple[Claim, list[Trial]]], scale: str) -> dict[str, str]:
-    """claim id -> a fingerprint of all its trials' parameters at ``scale`` (recorded in the manifest)."""
+def resolve_configs(claims: Iterable[Claim], scale: str, configs: dict | None = None) -> dict:
+    """claim id -> the Config each claim runs at: ``configs[id]`` if given, else the claim's ``scale`` instance."""
+    configs = dict(configs or {})
+    claims = list(claims)
+    unknown = sorted(set(configs) - {c.id for c in claims})
+    if unknown:
+        raise InvalidArgumentError(f"configs given for claims not in this run: {', '.join(unknown)}.")
+    return {c.id: c.config(configs.get(c.id, scale)) for c in claims}
+
+
+def claim_configs(plan: list[tuple[Claim, list[Trial]]], configs: dict) -> dict[str, dict]:
+    """claim id -> its configuration and a fingerprint of all its trials' parameters (recorded in the manifest)."""
     out = {}
     for claim, trials in plan:
-        text = ",".join(t.fingerprint(scale) for t in trials)
-        out[claim.id] = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        text = ",".join(t.fingerprint() for t in trials)
+        out[claim.id] = {"scale": claim.scale_of(configs[claim.id]), "config": config_dict(configs[claim.id]),
+                         "fingerprint": hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]}
     return out
+
+
+def plan_trials(claims: Iterable[Claim], configs: dict) -> list[tuple[Claim, list[Trial]]]:
+    return [(claim, claim.trials(configs[claim.id])) for claim in claims]
 
 
 @dataclass
@@ -188,12 +206,12 @@ class ResumeState:
 
     done: dict[str, dict] = field(default_factory=dict)
     damaged: int = 0  # lines that were not trial records
-    stale: int = 0  # records of another scale or configuration (fingerprint mismatch): redone
+    stale: int = 0  # records of another configuration (fingerprint mismatch): redone
 
 
-def _resume_state(log: Path, plan, scale: str, seed: int) -> ResumeState:
+def _resume_state(log: Path, plan, seed: int) -> ResumeState:
     contents = load_log(log)
-    wanted = {t.key: t.fingerprint(scale) for _, trials in plan for t in trials}
+    wanted = {t.key: t.fingerprint() for _, trials in plan for t in trials}
     state = ResumeState(damaged=contents.damaged)
     kept = []
     for record in contents.records:
@@ -210,12 +228,12 @@ def _resume_state(log: Path, plan, scale: str, seed: int) -> ResumeState:
     return state
 
 
-def run_sweep(claims: Iterable[Claim], scale: str, seed: int = 0, *, executor=None,
-              log_path: str | Path | None = None, resume: bool = False, overwrite: bool = False,
+def run_sweep(claims: Iterable[Claim], scale: str = "quick", seed: int = 0, *, configs: dict | None = None,
+              executor=None, log_path: str | Path | None = None, resume: bool = False, overwrite: bool = False,
               on_trial: Callable[[Trial, dict, bool], None] | None = None,
               on_claim: Callable[[ClaimResult], None] | None = None,
               resume_state: ResumeState | None = None) -> dict[str, ClaimResult]:
-    """Run every trial of ``claims`` at ``scale`` and summarise each claim.
+    """Run every trial of ``claims`` at ``scale`` (or at their ``configs``) and summarise each claim.
 
     ``on_trial(trial, record, reused)`` is called as each trial finishes (``reused``: taken from
     the log); ``on_claim(result)`` as each claim is summarised. Returns ``{claim id: ClaimResult}``.
@@ -230,7 +248,8 @@ def run_sweep(claims: Iterable[Claim], scale: str, seed: int = 0, *, executor=No
     claims = list(claims)
     executor = executor or SerialExecutor()
     log = Path(log_path) if log_path is not None else None
-    plan = [(claim, claim.trials(scale)) for claim in claims]
+    configs = resolve_configs(claims, scale, configs)
+    plan = plan_trials(claims, configs)
     state = resume_state if resume_state is not None else ResumeState()
     lock = None
     if log is not None:
@@ -239,21 +258,21 @@ def run_sweep(claims: Iterable[Claim], scale: str, seed: int = 0, *, executor=No
     try:
         if log is not None:
             if resume:
-                check_resumable(log.parent, scale, seed, claim_configs(plan, scale))
-                resumed = _resume_state(log, plan, scale, seed)
+                check_resumable(log.parent, scale, seed, claim_configs(plan, configs))
+                resumed = _resume_state(log, plan, seed)
                 state.done, state.damaged, state.stale = resumed.done, resumed.damaged, resumed.stale
             elif log.exists() and log.stat().st_size:
                 if not overwrite:
                     raise InvalidArgumentError(f"{log} holds trials of an earlier run; pass resume=True to continue "
                                                "it, overwrite=True to replace it, or use another log.")
                 log.unlink()
-        return _run(plan, scale, seed, executor, log, state.done, on_trial, on_claim)
+        return _run(plan, configs, seed, executor, log, state.done, on_trial, on_claim)
     finally:
         if lock is not None:
             lock.close()
 
 
-def _run(plan, scale, seed, executor, log, done, on_trial, on_claim) -> dict[str, ClaimResult]:
+def _run(plan, configs, seed, executor, log, done, on_trial, on_claim) -> dict[str, ClaimResult]:
     futures: dict = {}
     for _claim, trials in plan:  # submit everything first so parallel executors stay busy
         for trial in trials:
@@ -268,14 +287,14 @@ def _run(plan, scale, seed, executor, log, done, on_trial, on_claim) -> dict[str
             if reused:
                 record = done[trial.key]
             else:
-                record = {**futures[trial.key].result(), "scale": scale, "fingerprint": trial.fingerprint(scale)}
+                record = {**futures[trial.key].result(), "fingerprint": trial.fingerprint()}
                 if log is not None:
                     _append(log, record)
             records.append(record)
             seconds += record.get("seconds", 0.0)
             if on_trial is not None:
                 on_trial(trial, record, reused)
-        results[claim.id] = claim.result(records, scale, seconds)
+        results[claim.id] = claim.result(records, configs[claim.id], seconds)
         if on_claim is not None:
             on_claim(results[claim.id])
     return results

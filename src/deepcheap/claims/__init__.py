@@ -1,9 +1,16 @@
 """The paper's claims, one module each, in CLAIMS.md order.
 
->>> from deepcheap.claims import get_claim
->>> result = get_claim("C03").run("quick", seed=0)
->>> result.verdict
-'holds'
+>>> from dataclasses import replace
+>>> from deepcheap.claims import get
+>>> c03 = get("C03")
+>>> c03.QUICK.boolean_ns
+(1, 2, 3, 4, 5, 6, 7, 8)
+>>> result = c03.run(config=replace(c03.QUICK, ks=(2, 3), boolean_ns=(2,), random_functions=2))
+>>> result.verdict, result.scale
+('untested', 'custom')
+
+Each claim: its ``Config`` (``QUICK``, ``FULL``), ``trials(config)``, ``run_trial(params, seed)``,
+``summarize(records, config)``; checks with roles and verdicts in :mod:`deepcheap.claims.checks`.
 """
 
 from __future__ import annotations
@@ -23,21 +30,9 @@ from deepcheap.claims import (
     c12_product_flattening,
     c13_monomials,
 )
-from deepcheap.claims.base import (
-    SCALES,
-    VERDICTS,
-    Check,
-    Claim,
-    ClaimResult,
-    FigureSpec,
-    Panel,
-    Series,
-    Summary,
-    Table,
-    Trial,
-    trial_seed,
-    verdict,
-)
+from deepcheap.claims.base import SCALES, Claim, ClaimResult, Summary, Trial, config_dict, trial_seed
+from deepcheap.claims.checks import ROLES, VERDICTS, Check, verdict
+from deepcheap.claims.presentation import FigureSpec, Panel, Series, Table
 from deepcheap.errors import InvalidArgumentError
 
 _MODULES = (
@@ -58,6 +53,9 @@ def get_claim(claim_id: str) -> Claim:
     return _BY_ID[key]
 
 
+get = get_claim
+
+
 def select_claims(only: str | None) -> list[Claim]:
     """``None`` -> all claims; ``"C02,C03"`` -> those, in id order; an empty selection is an error."""
     if only is None:
@@ -70,6 +68,7 @@ def select_claims(only: str | None) -> list[Claim]:
 
 __all__ = [
     "ALL_CLAIMS",
+    "ROLES",
     "SCALES",
     "VERDICTS",
     "Check",
@@ -81,6 +80,8 @@ __all__ = [
     "Summary",
     "Table",
     "Trial",
+    "config_dict",
+    "get",
     "get_claim",
     "select_claims",
     "trial_seed",

@@ -21,7 +21,9 @@ import torch
 import deepcheap
 from deepcheap import library
 from deepcheap.bayes import BoltzmannClassifier, HamiltonianClassifier, bayes_posterior, softmax_posterior
-from deepcheap.claims.base import Check, Claim, FigureSpec, Panel, Series, Summary, Table, Trial
+from deepcheap.claims.base import Claim, Summary, Trial
+from deepcheap.claims.checks import Check
+from deepcheap.claims.presentation import FigureSpec, Panel, Series, Table
 from deepcheap.physics.exact import enumerate_states, log_partition
 from deepcheap.physics.gaussian_classes import GaussianClasses
 from deepcheap.physics.lattice import T_CRITICAL
@@ -171,6 +173,8 @@ CLAIM = Claim(
     section="II A, Eq. 8",
     statement=("p(y|x) = softmax(-H_y(x) - mu_y) with H_y = -ln p(x|y) and mu_y = -ln p(y): a network that "
                "computes the Hamiltonians needs only a softmax layer, and mu is its output bias."),
+    quick=None,  # TODO(issue 15): Config
+    full=None,
     trials=trials,
     run_trial=run_trial,
     summarize=summarize,

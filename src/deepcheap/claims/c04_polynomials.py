@@ -15,8 +15,11 @@ import statistics
 
 import deepcheap
 from deepcheap import library
-from deepcheap.claims.base import Check, Claim, FigureSpec, Panel, Series, Summary, Table, Trial, loglog_slope
+from deepcheap.claims.base import Claim, Summary, Trial
+from deepcheap.claims.checks import Check
+from deepcheap.claims.presentation import FigureSpec, Panel, Series, Table
 from deepcheap.errors import PrecisionError
+from deepcheap.fits import loglog_slope
 
 ID = "C04"
 EPS_DEEP = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)
@@ -163,6 +166,8 @@ CLAIM = Claim(
     statement=("For any multivariate polynomial and any tolerance eps > 0 there is a network of fixed finite size N, "
                "independent of eps, approximating it better than eps; N scales as the number of multiplications "
                "times a factor typically slightly larger than 4."),
+    quick=None,  # TODO(issue 15): Config
+    full=None,
     trials=trials,
     run_trial=run_trial,
     summarize=summarize,

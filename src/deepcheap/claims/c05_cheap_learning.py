@@ -14,7 +14,9 @@ from __future__ import annotations
 import math
 
 from deepcheap.cheap_learning import mlp_sweep, parameter_counts, swindle, train_cheap
-from deepcheap.claims.base import Check, Claim, FigureSpec, Panel, Series, Summary, Table, Trial
+from deepcheap.claims.base import Claim, Summary, Trial
+from deepcheap.claims.checks import Check
+from deepcheap.claims.presentation import FigureSpec, Panel, Series, Table
 from deepcheap.physics.datasets import ising_temperatures
 from deepcheap.physics.lattice import T_CRITICAL
 
@@ -171,6 +173,8 @@ CLAIM = Claim(
     statement=("Low polynomial order, locality and translation symmetry cut the parameters of a Hamiltonian from "
                "exponential to O(n) to O(1), so a network with a handful of parameters can be optimal where a "
                "generic one needs far more (the swindle v^n -> v n)."),
+    quick=None,  # TODO(issue 15): Config
+    full=None,
     trials=trials,
     run_trial=run_trial,
     summarize=summarize,

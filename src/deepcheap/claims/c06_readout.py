@@ -15,7 +15,9 @@ import torch
 
 from deepcheap.bayes import lattice_neighbours, read_out_couplings
 from deepcheap.cheap_learning import train_cheap
-from deepcheap.claims.base import Check, Claim, FigureSpec, Panel, Series, Summary, Table, Trial
+from deepcheap.claims.base import Claim, Summary, Trial
+from deepcheap.claims.checks import Check
+from deepcheap.claims.presentation import FigureSpec, Panel, Series, Table
 from deepcheap.physics.datasets import ising_temperatures
 from deepcheap.training import ModelSpec, train
 
@@ -145,6 +147,8 @@ CLAIM = Claim(
     statement=("A classifier trained on Ising temperatures computes log-odds (beta_1 - beta_0) J sum_<ij> s_i s_j: "
                "fitting its log-odds on spin products recovers the nearest-neighbour coupling, with spurious terms "
                "small."),
+    quick=None,  # TODO(issue 15): Config
+    full=None,
     trials=trials,
     run_trial=run_trial,
     summarize=summarize,

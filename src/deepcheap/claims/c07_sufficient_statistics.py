@@ -17,7 +17,9 @@ import itertools
 
 import numpy as np
 
-from deepcheap.claims.base import Check, Claim, FigureSpec, Panel, Series, Summary, Table, Trial
+from deepcheap.claims.base import Claim, Summary, Trial
+from deepcheap.claims.checks import Check
+from deepcheap.claims.presentation import FigureSpec, Panel, Series, Table
 from deepcheap.hierarchy import (
     brute_force_posterior,
     distill,
@@ -166,6 +168,8 @@ CLAIM = Claim(
                "is a function of T_{i+1}: T_i = f_i(T_{i+1}) (Theorem 2); with f_0(T_0) = p(y_0 | T_0) and "
                "f_n = T_{n-1}, p(y_0 | y_n) = (f_0 o f_1 o ... o f_n)(y_n) (Corollary 2), and a sufficient "
                "statistic keeps all the information: I(y_0; y_n) = I(y_0; T(y_n))."),
+    quick=None,  # TODO(issue 15): Config
+    full=None,
     trials=trials,
     run_trial=run_trial,
     summarize=summarize,

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepcheap.claims.base import Check, Claim, FigureSpec, Panel, Series, Summary, Table, Trial, loglog_slope
+from deepcheap.claims.base import Claim, Summary, Trial
+from deepcheap.claims.checks import Check
+from deepcheap.claims.presentation import FigureSpec, Panel, Series, Table
 from deepcheap.distillation import (
     PARAMETERS,
     STAGE_METHODS,
@@ -33,6 +35,7 @@ from deepcheap.distillation import (
     time_stage,
     wiener_filter,
 )
+from deepcheap.fits import loglog_slope
 from deepcheap.hierarchy import data_processing_trials
 
 ID = "C08"
@@ -246,6 +249,8 @@ CLAIM = Claim(
                "inequality). Good distillers, like the CMB pipeline (map-making, power-spectrum estimation, "
                "parameter fitting, at costs O(n^3), O(n^2), O(n^{3/2}), O(n)), keep nearly all of it while "
                "shrinking the data."),
+    quick=None,  # TODO(issue 15): Config
+    full=None,
     trials=trials,
     run_trial=run_trial,
     summarize=summarize,

@@ -35,7 +35,9 @@ import deepcheap
 from deepcheap import library
 from deepcheap.boolean import compile_boolean
 from deepcheap.cheap_learning import CheapIsingClassifier
-from deepcheap.claims.base import Check, Claim, FigureSpec, Panel, Series, Summary, Table, Trial
+from deepcheap.claims.base import Claim, Summary, Trial
+from deepcheap.claims.checks import Check
+from deepcheap.claims.presentation import FigureSpec, Panel, Series, Table
 from deepcheap.physics.exact import enumerate_states, log_partition
 from deepcheap.physics.gaussian_classes import GaussianClasses
 from deepcheap.physics.ising import sample_summary
@@ -263,6 +265,8 @@ CLAIM = Claim(
     statement=("Hamiltonian = surprisal, quadratic H = Gaussian, locality = sparsity, translation symmetry = "
                "convolution, spin = bit, free-energy difference = KL divergence, effective theory = distillation, "
                "irrelevant/relevant operators = noise/features."),
+    quick=None,  # TODO(issue 15): Config
+    full=None,
     trials=trials,
     run_trial=run_trial,
     summarize=summarize,

@@ -20,7 +20,10 @@ import numpy as np
 import scipy.linalg
 import torch
 
-from deepcheap.claims.base import Check, Claim, FigureSpec, Panel, Series, Summary, Table, Trial, loglog_slope
+from deepcheap.claims.base import Claim, Summary, Trial
+from deepcheap.claims.checks import Check
+from deepcheap.claims.presentation import FigureSpec, Panel, Series, Table
+from deepcheap.fits import loglog_slope
 from deepcheap.flattening.linear import (
     OMEGA_PAPER,
     OMEGA_STRASSEN,
@@ -300,6 +303,8 @@ CLAIM = Claim(
                "costs C_s = O(n / log n); a rank-k matrix through k hidden neurons has C_s = n / 2k; the product of "
                "two random sparse matrices of density p has C_s = [1 - (1 - p^2)^n] / 2p -> 1 / 2p (Eq. 27); and "
                "matrix multiplication by fast algorithms gives C_s >= n^(3 - omega) = n^0.627."),
+    quick=None,  # TODO(issue 15): Config
+    full=None,
     trials=trials,
     run_trial=run_trial,
     summarize=summarize,

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepcheap.claims.base import Check, Claim, FigureSpec, Panel, Series, Summary, Table, Trial, loglog_slope
+from deepcheap.claims.base import Claim, Summary, Trial
+from deepcheap.claims.checks import Check
+from deepcheap.claims.presentation import FigureSpec, Panel, Series, Table
+from deepcheap.fits import loglog_slope
 from deepcheap.flattening.polynomial import (
     deep_error_curve,
     first_layer,
@@ -244,6 +247,8 @@ CLAIM = Claim(
     section="III H, Appendix A",
     statement=("No network with one hidden layer can multiply n inputs with fewer than 2^n neurons (Taylor sense, "
                "sigma_k != 0); a deep binary tree of 4-neuron gates needs about 4n."),
+    quick=None,  # TODO(issue 15): Config
+    full=None,
     trials=trials,
     run_trial=run_trial,
     summarize=summarize,

@@ -17,7 +17,9 @@ import numpy as np
 
 import deepcheap
 from deepcheap import library
-from deepcheap.claims.base import Check, Claim, FigureSpec, Panel, Series, Summary, Table, Trial
+from deepcheap.claims.base import Claim, Summary, Trial
+from deepcheap.claims.checks import Check
+from deepcheap.claims.presentation import FigureSpec, Panel, Series, Table
 from deepcheap.flattening.polynomial import depth_k_bound, first_layer, grouped_product, taylor_rank
 from deepcheap.flattening.trained import BUCKETS, Budget, ProductTask, minimal_widths
 from deepcheap.gates import max_error, monomial_gate, sample_box
@@ -188,6 +190,8 @@ CLAIM = Claim(
     section="beyond (Rolnick & Tegmark 2018)",
     statement=("x1^r1 ... xn^rn needs prod(r_i + 1) neurons in one hidden layer; x^d needs d + 1 shallow but about "
                "7 log2 d deep; with k layers a product of n inputs needs 2^Theta(n^(1/k)) neurons (conjecture)."),
+    quick=None,  # TODO(issue 15): Config
+    full=None,
     trials=trials,
     run_trial=run_trial,
     summarize=summarize,

@@ -6,7 +6,7 @@ import torch
 import typer
 from rich.table import Table
 
-from deepcheap.claims.c03_bit_product import all_bits
+from deepcheap.boolean import all_bits
 from deepcheap.cli._common import console, fmt, handle_errors, parse_domain, print_json
 from deepcheap.errors import check_choice, check_int_range
 from deepcheap.gates import (

@@ -16,9 +16,9 @@ from deepcheap.errors import check_positive, check_seed
 from deepcheap.executors import DEFAULT_CONNECT_TIMEOUT
 from deepcheap.report import build_manifest, now, write_manifest, write_report
 from deepcheap.rundir import LOG_NAME, RunDirectory
-from deepcheap.sweep import ResumeState, claim_configs, run_sweep
+from deepcheap.sweep import ResumeState, claim_configs, plan_trials, resolve_configs, run_sweep
 
-VERDICT_STYLE = {"holds": "green", "holds with caveats": "yellow", "fails": "red"}
+VERDICT_STYLE = {"holds": "green", "holds with caveats": "yellow", "fails": "red", "untested": "blue"}
 
 
 @handle_errors
@@ -40,16 +40,18 @@ def reproduce(
     check_output_dir(out, "--out")
     spec = parse_executor(executor)  # a bad --executor fails before anything is written
     check_positive("--connect-timeout", connect_timeout)
-    configs = claim_configs([(c, c.trials(scale)) for c in claims], scale)
-    run_dir = RunDirectory(out, scale=scale, seed=seed, resume=resume, overwrite=overwrite, configs=configs)
+    configs = resolve_configs(claims, scale)
+    plan = plan_trials(claims, configs)
+    recorded = claim_configs(plan, configs)
+    run_dir = RunDirectory(out, scale=scale, seed=seed, resume=resume, overwrite=overwrite, configs=recorded)
     run_dir.check()  # fail before workers start; checked again under the lock
     manifest = build_manifest(scale=scale, seed=seed, claims=[c.id for c in claims],
                               arguments={"only": only, "out": str(out), "executor": executor, "resume": resume,
                                          "overwrite": overwrite},
                               executor=str(spec))
-    manifest["claim_configs"] = configs
+    manifest["claim_configs"] = recorded
     manifest["finished"] = None  # written before any trial runs: a killed run leaves its manifest with its trials
-    trials = {c.id: len(c.trials(scale)) for c in claims}
+    trials = {claim.id: len(planned) for claim, planned in plan}
     reused_count = 0
     state = ResumeState()
     start = time.perf_counter()
@@ -76,7 +78,7 @@ def reproduce(
                             on_trial=on_trial, on_claim=on_claim, resume_state=state)
         if state.damaged or state.stale:
             err_console.print(f"note: {out / LOG_NAME}: skipped {state.damaged} unreadable line(s) and "
-                              f"{state.stale} record(s) of another scale or configuration; those trials were redone.")
+                              f"{state.stale} record(s) of another configuration; those trials were redone.")
         manifest["finished"] = now()
         manifest["wall_seconds"] = round(time.perf_counter() - start, 2)
         manifest["timings"] = {cid: round(r.seconds, 3) for cid, r in results.items()}
@@ -88,10 +90,12 @@ def reproduce(
         paths = write_report(out, ordered, manifest)
     claims_run = f"{len(ordered)} claim" + ("" if len(ordered) == 1 else "s")
     table = Table(title=f"deepcheap reproduce --{scale}: {claims_run} in {manifest['wall_seconds']:.0f} s")
-    for column in ("claim", "verdict", "headline"):
+    for column in ("claim", "verdict", "measurements", "headline"):
         table.add_column(column)
     for r in ordered:
-        table.add_row(r.claim_id, f"[{VERDICT_STYLE[r.verdict]}]{r.verdict}", r.headline)
+        counts = r.counts()["measurement"]
+        table.add_row(r.claim_id, f"[{VERDICT_STYLE[r.verdict]}]{r.verdict}", f"{counts['passed']}/{counts['total']}",
+                      r.headline)
     console.print(table)
     console.print(f"report: {paths['report.html']}  (also report.md, results.json, manifest.json, {LOG_NAME})")
 
@@ -100,7 +104,7 @@ def reproduce(
 def claims(json: bool = typer.Option(False, "--json", help="Print one JSON object and nothing else.")) -> None:
     """List the claims that `deepcheap reproduce` checks."""
     rows = [{"id": c.id, "title": c.title, "section": c.section, "statement": c.statement,
-             "trials_quick": len(c.trials("quick")), "trials_full": len(c.trials("full"))} for c in ALL_CLAIMS]
+             "trials_quick": len(c.trials(c.QUICK)), "trials_full": len(c.trials(c.FULL))} for c in ALL_CLAIMS]
     if json:
         print_json({"claims": rows})
         return

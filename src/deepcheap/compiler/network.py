@@ -15,8 +15,8 @@ from deepcheap.compiler.layout import StrictLayout, strict_layout
 from deepcheap.compiler.plan import ProductPlan
 from deepcheap.compiler.polynomial import Polynomial
 from deepcheap.compiler.strategies import Construction, gate_kinds
-from deepcheap.gates.base import sample_box
 from deepcheap.errors import check_choice, check_int_range
+from deepcheap.gates.base import sample_box
 from deepcheap.precision import dtype_name
 
 MEASURE_POINTS = 4096  # inputs of the automatic error measurement of a small network

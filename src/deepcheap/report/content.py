@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from deepcheap.claims import ClaimResult
-from deepcheap.claims.base import _fmt
+from deepcheap.claims.checks import ROLES, Check, fmt
 
 TITLE = "deepcheap: Why does deep and cheap learning work so well? - reproduction report"
 PAPER = ("H. W. Lin, M. Tegmark, D. Rolnick, \"Why does deep and cheap learning work so well?\", "
@@ -63,17 +63,64 @@ def verdict_counts(results: list[ClaimResult]) -> dict[str, int]:
     return counts
 
 
+ROLES_PREAMBLE = (
+    "How to read a verdict. Every check has one role. A measurement is a quantity that could have come out "
+    "against the paper's statement, with the value the statement predicts and a tolerance written in the claim "
+    "module before the run; only measurements decide a verdict. An identity is a mathematical identity checked "
+    "numerically: evidence that the code is right, not that the paper is. A construction check holds by the "
+    "design of the builder (a count equal to the formula the builder used): a regression test, shown, never "
+    "evidence. Verdicts: holds (every measurement passed), holds with caveats (a measurement of a limitation "
+    "failed: the caveat says which), fails (a measurement of the claim itself failed: the numbers say why), "
+    "untested (no measurement yet: the section says what would test the claim).")
+SUMMARY_COLUMNS = ["claim", "title", "verdict", "measurements passed", "headline measurement (measured vs predicted)",
+                   "identity checks", "construction checks"]
+CHECK_COLUMNS = {"measurement": ["check", "measured", "predicted", "tolerance", "bears on", "status"],
+                 "identity": ["check", "computed", "tolerance", "status"],
+                 "construction": ["check", "computed", "tolerance", "status"]}
+ROLE_TITLES = {"measurement": "Measurements (these decide the verdict)",
+               "identity": "Identities (evidence that the code is right)",
+               "construction": "Construction checks (hold by design: regression tests, not evidence)"}
+
+
+def _passed(counts: dict) -> str:
+    return f"{counts['passed']}/{counts['total']}"
+
+
+def headline_measurement(result: ClaimResult) -> str:
+    check = result.headline_check
+    if check is None:
+        return "none (untested)"
+    predicted = "" if check.predicted is None else f" vs {fmt(check.predicted)} predicted"
+    return f"{check.name}: {fmt(check.value)}{predicted} ({'ok' if check.passed else 'FAILED'})"
+
+
 def summary_rows(results: list[ClaimResult]) -> list[list[str]]:
-    return [[r.claim_id, r.title, r.verdict, r.headline] for r in results]
-
-
-def check_rows(result: ClaimResult) -> list[list[str]]:
     rows = []
-    for c in result.checks:
-        bounds = " and ".join(b for b in [f">= {_fmt(c.low)}" if c.low is not None else "",
-                                          f"<= {_fmt(c.high)}" if c.high is not None else ""] if b)
-        rows.append([c.name, _fmt(c.value), bounds, c.role, "ok" if c.passed else "FAILED"])
+    for r in results:
+        counts = r.counts()
+        rows.append([r.claim_id, r.title, r.verdict, _passed(counts["measurement"]), headline_measurement(r),
+                     _passed(counts["identity"]), _passed(counts["construction"])])
     return rows
+
+
+def _status(check: Check) -> str:
+    return "ok" if check.passed else "FAILED"
+
+
+def check_groups(result: ClaimResult) -> list[tuple[str, list[str], list[list[str]]]]:
+    """(title, columns, rows) per role present, measurements first."""
+    groups = []
+    for role in ROLES:
+        checks = [c for c in result.checks if c.role == role]
+        if not checks:
+            continue
+        if role == "measurement":
+            rows = [[c.name, fmt(c.value), fmt(c.predicted), c.bounds, "caveat" if c.caveat else "claim", _status(c)]
+                    for c in checks]
+        else:
+            rows = [[c.name, fmt(c.value), c.bounds, _status(c)] for c in checks]
+        groups.append((ROLE_TITLES[role], CHECK_COLUMNS[role], rows))
+    return groups
 
 
 def run_lines(manifest: dict) -> list[str]:

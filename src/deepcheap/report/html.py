@@ -9,8 +9,10 @@ from deepcheap.claims import ClaimResult
 from deepcheap.report.content import (
     NOT_RUN,
     PAPER,
+    ROLES_PREAMBLE,
+    SUMMARY_COLUMNS,
     TITLE,
-    check_rows,
+    check_groups,
     figure_refs,
     run_lines,
     summary_rows,
@@ -19,7 +21,7 @@ from deepcheap.report.content import (
 )
 
 _CSS = """
-:root { --holds: #1a7f37; --caveats: #9a6700; --fails: #cf222e; --line: #d0d7de; }
+:root { --holds: #1a7f37; --caveats: #9a6700; --fails: #cf222e; --untested: #0550ae; --line: #d0d7de; }
 * { box-sizing: border-box; }
 body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1f2328; }
 main { max-width: 1100px; margin: 0 auto; padding: 1rem; }
@@ -30,6 +32,7 @@ th, td { border: 1px solid var(--line); padding: .25rem .5rem; text-align: left;
 th { background: #f6f8fa; }
 .verdict { font-weight: 600; white-space: nowrap; }
 .holds { color: var(--holds); } .holds-with-caveats { color: var(--caveats); } .fails { color: var(--fails); }
+.untested { color: var(--untested); }
 figure { margin: 1rem 0; } figure img { max-width: 100%; height: auto; border: 1px solid var(--line); }
 figcaption { font-size: .9rem; color: #57606a; }
 .meta { color: #57606a; font-size: .9rem; }
@@ -105,7 +108,8 @@ def render_html(results: list[ClaimResult], manifest: dict, pngs: dict[str, byte
              '<ul class="meta">' + "".join(f"<li>{_esc(line)}</li>" for line in run_lines(manifest)) + "</ul>",
              "<h2>Summary</h2>",
              "<p>" + ", ".join(f"{n} {_verdict_span(v)}" for v, n in counts.items()) + f" ({len(results)} claims).</p>",
-             _table(["claim", "title", "verdict", "headline"],
+             f'<p class="meta" id="roles">{_esc(ROLES_PREAMBLE)}</p>',
+             _table(SUMMARY_COLUMNS,
                     [[_Raw(_claim_link(row[0])), *row[1:]] for row in summary_rows(results)], verdict_column=2,
                     table_id="summary"),
              '<h2 id="table-i">Table I: physics and machine learning</h2>',
@@ -117,12 +121,14 @@ def render_html(results: list[ClaimResult], manifest: dict, pngs: dict[str, byte
         parts.append(f'<section id="{_esc(r.claim_id)}"><h2>{_esc(r.claim_id)}: {_esc(r.title)}</h2>')
         parts.append(f"<p><em>Paper: {_esc(r.section)}.</em> {_esc(r.statement)}</p>")
         parts.append(f"<p>Verdict: {_verdict_span(r.verdict)}. {_esc(r.headline)}</p>")
-        items = [f"<li>Fails: {_esc(t)}</li>" for t in r.failures] + [f"<li>Caveat: {_esc(t)}</li>" for t in r.caveats]
+        items = ([f"<li>Fails: {_esc(t)}</li>" for t in r.failures] + [f"<li>Caveat: {_esc(t)}</li>" for t in r.caveats]
+                 + ([f"<li>Untested: {_esc(r.untested)}</li>"] if r.untested else []))
         if items:
             parts.append("<ul>" + "".join(items) + "</ul>")
-        parts.append(_table(["check", "measured", "threshold", "role", "status"], check_rows(r)))
+        for title, columns, rows in check_groups(r):
+            parts.append(f"<p><strong>{_esc(title)}</strong></p>" + _table(columns, rows))
         for table in r.tables:
-            parts.append(f"<p><strong>{_esc(table.title)}</strong></p>" + _table(table.columns, table.rows))
+            parts.append(f"<p><strong>{_esc(table.title)}</strong></p>" + _table(table.columns, table.formatted_rows()))
         for ref in figure_refs(r):
             data = base64.b64encode(pngs[ref.filename]).decode("ascii")
             parts.append(f'<figure><img alt="{_esc(ref.caption)}" src="data:image/png;base64,{data}">'

@@ -6,8 +6,10 @@ from deepcheap.claims import ClaimResult
 from deepcheap.report.content import (
     NOT_RUN,
     PAPER,
+    ROLES_PREAMBLE,
+    SUMMARY_COLUMNS,
     TITLE,
-    check_rows,
+    check_groups,
     figure_refs,
     run_lines,
     summary_rows,
@@ -35,8 +37,8 @@ def render_markdown(results: list[ClaimResult], manifest: dict, figure_dir: str 
     out = [f"# {TITLE}", "", f"Paper: {PAPER}.", ""]
     out += [f"- {line}" for line in run_lines(manifest)]
     out += ["", "## Summary", "",
-            ", ".join(f"{n} {v}" for v, n in counts.items()) + f" ({len(results)} claims).", ""]
-    out += _table(["claim", "title", "verdict", "headline"], summary_rows(results))
+            ", ".join(f"{n} {v}" for v, n in counts.items()) + f" ({len(results)} claims).", "", ROLES_PREAMBLE, ""]
+    out += _table(SUMMARY_COLUMNS, summary_rows(results))
     out += ["", "## Table I: physics and machine learning", "",
             "The paper's dictionary, each row with the claims whose numbers check it.", ""]
     out += _table(["physics", "machine learning", "checked by"],
@@ -49,10 +51,13 @@ def render_markdown(results: list[ClaimResult], manifest: dict, figure_dir: str 
             out.append(f"- Fails: {text}")
         for text in r.caveats:
             out.append(f"- Caveat: {text}")
-        out += ["", "Checks (thresholds are in the claim module):", ""]
-        out += _table(["check", "measured", "threshold", "role", "status"], check_rows(r))
+        if r.untested:
+            out.append(f"- Untested: {r.untested}")
+        for title, columns, rows in check_groups(r):
+            out += ["", f"{title}:", ""]
+            out += _table(columns, rows)
         for table in r.tables:
-            out += ["", f"**{table.title}**", "", *_table(table.columns, table.rows)]
+            out += ["", f"**{table.title}**", "", *_table(table.columns, table.formatted_rows())]
         for ref in figure_refs(r):
             out += ["", f"![{ref.caption}]({figure_dir}/{ref.filename})", "", f"*{ref.caption}*"]
         for note in r.notes:
