@@ -50,7 +50,7 @@ def _kill_midway(out, at_least: int, total: int) -> None:
 
 
 def test_killed_run_resumes_without_recomputing_finished_trials(tmp_path, monkeypatch):
-    total = sum(len(c.trials("quick")) for c in select_claims(ONLY))
+    total = sum(len(c.trials(c.QUICK)) for c in select_claims(ONLY))
     reference = tmp_path / "uninterrupted"
     assert runner.invoke(app, [*REPRODUCE, "--quick", "--only", ONLY, "--out", str(reference)]).exit_code == 0
     reference_lines = (reference / "trials.jsonl").read_text().splitlines()

@@ -16,7 +16,7 @@ def test_serial_run_writes_one_line_per_trial(tmp_path):
     log = tmp_path / "trials.jsonl"
     results = run_sweep(select_claims("C03"), "quick", 0, log_path=log)
     records = read_log(log)
-    assert len(records) == len(select_claims("C03")[0].trials("quick"))
+    assert len(records) == len(select_claims("C03")[0].trials(select_claims("C03")[0].QUICK))
     assert results["C03"].trials == len(records)
 
 

@@ -6,6 +6,7 @@ This package and the CLI are the only places that draw or write files.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from deepcheap.claims import ClaimResult
@@ -19,12 +20,26 @@ REPORT_FILES = ("report.md", "report.html", "results.json", "manifest.json")
 
 
 def results_document(results: list[ClaimResult], manifest: dict) -> dict:
-    return {
+    """results.json: numbers stay numbers; NaN and infinities (not JSON) become null."""
+    return json_ready({
         "deepcheap_version": manifest.get("versions", {}).get("deepcheap"),
         "scale": manifest.get("scale"),
         "seed": manifest.get("seed"),
         "claims": [r.to_dict() for r in results],
-    }
+    })
+
+
+def json_ready(value):
+    """numpy scalars/arrays -> Python numbers/lists, tuples -> lists, non-finite floats -> None (recursively)."""
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        value = value.tolist()
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def write_report(out_dir: str | Path, results: list[ClaimResult], manifest: dict) -> dict[str, Path]:
@@ -40,7 +55,7 @@ def write_report(out_dir: str | Path, results: list[ClaimResult], manifest: dict
     paths = {name: out / name for name in REPORT_FILES}
     paths["report.md"].write_text(render_markdown(results, manifest), encoding="utf-8")
     paths["report.html"].write_text(render_html(results, manifest, pngs), encoding="utf-8")
-    paths["results.json"].write_text(json.dumps(results_document(results, manifest), indent=2, default=_json_default),
+    paths["results.json"].write_text(json.dumps(results_document(results, manifest), indent=2, allow_nan=False),
                                      encoding="utf-8")
     write_manifest(out, manifest)
     paths["figures"] = figures_dir
