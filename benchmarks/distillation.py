@@ -1,7 +1,7 @@
 """Benchmark: how each CMB-like distiller's cost grows with the number of pixels n, dense against FFT.
 
 For every stage (map-making, spectrum estimation, parameter fit, and the undistilled direct likelihood),
-time one data vector at a range of n (best of 3 batches, one thread; see deepcheap.distillation.time_stage),
+time one data vector at a range of n (best of 3 batches, one thread; see deepcheap.distillation.cost_scaling),
 fit time ~ n^x on the upper part of the range, and compare with the paper's exponents (O(n^3), O(n^2),
 O(n^{3/2}), O(n) for its four CMB distillers). Also prints the dense / FFT time ratio at the largest
 common n, and the information each stage keeps.
@@ -18,16 +18,16 @@ from deepcheap.distillation import (
     STAGE_METHODS,
     GaussianHierarchy,
     bandpower_fisher,
+    cost_scaling,
     fisher_information,
     fisher_information_dense,
-    time_stage,
 )
-from deepcheap.fits import loglog_slope
+from deepcheap.seeds import derive_seed
 
 PAPER = {"map-making": 3.0, "spectrum": 2.0, "parameter fit": 1.0, "direct likelihood": None}
 
 
-def main(full: bool = False) -> int:
+def main(full: bool = False, seed: int = 0) -> int:
     dense_n = [128, 256, 512, 1024, 2048] + ([4096] if full else [])
     fft_n = [2**e for e in range(10, 21 if full else 19)]
     fit_from = {"dense": 256, "fft": 2**13, "bands": 2**13}
@@ -39,11 +39,10 @@ def main(full: bool = False) -> int:
     for stage, methods in STAGE_METHODS.items():
         for method in methods:
             ns = dense_n if method == "dense" else fft_n
-            ts = [time_stage(stage, method, n) for n in ns]
-            times[(stage, method)] = dict(zip(ns, ts, strict=True))
-            x = loglog_slope(ns, ts, lo=fit_from[method])
+            cost = cost_scaling(stage, method, ns, fit_from=fit_from[method], seed=derive_seed(seed, stage, method))
+            times[(stage, method)] = dict(zip(cost.n, cost.seconds, strict=True))
             paper = PAPER[stage] if method != "fft" else None
-            print(f"{stage:18s} {method:6s} {f'{ns[0]}-{ns[-1]}':>15s} {ts[-1]:11.3e} {x:9.2f} "
+            print(f"{stage:18s} {method:6s} {f'{ns[0]}-{ns[-1]}':>15s} {cost.seconds[-1]:11.3e} {cost.exponent:9.2f} "
                   f"{'-' if paper is None else f'{paper:g}':>8s}")
     print()
     print("dense / FFT time at the same n:")

@@ -30,6 +30,10 @@ from deepcheap.report import write_report
 # Per claim: overrides of QUICK that keep the claim's code paths but fit the default test run.
 TINY: dict[str, dict] = {
     "C03": {"ks": (1, 2, 3), "boolean_ns": (2, 3), "random_functions": 2},
+    "C07": {"chains": (((3, 5), ()), ((2, 3, 4), ((2, 2),)), ((3, 3, 3, 4), ((1, 2),))), "seeds_per_chain": 1},
+    "C08": {"dpi_channels": 40, "info_n": 128, "simulations": 300, "dense_n": (64, 128, 256), "fft_n": (256, 512, 1024),
+            "fit_from_dense": 64, "fit_from_fft": 256, "timing_repeats": 1, "per_octave_sweep": (1, 4)},
+    "C09": {"flow_L": 64, "flow_samples": 60, "flow_levels": 1, "ising_L": 8, "ising_samples": 100, "counter_L": 2},
 }
 IDS = [c.id for c in ALL_CLAIMS]
 

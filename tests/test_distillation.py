@@ -11,6 +11,7 @@ from deepcheap.distillation import (
     bandpower_fisher,
     bands,
     circulant_matrix,
+    cost_scaling,
     dft_matrix,
     estimate_spectrum,
     fisher_information,
@@ -18,6 +19,7 @@ from deepcheap.distillation import (
     fit_data,
     fit_parameter,
     make_map,
+    simulate_distillers,
     stage_job,
     time_stage,
     wiener_filter,
@@ -134,13 +136,41 @@ def test_amplitude_fit_from_noise_free_band_powers_is_exact():
     assert fit_parameter(truth, h)[0] == pytest.approx(2.3, rel=1e-10)
 
 
+def test_simulated_distillers_match_a_direct_computation():
+    h = GaussianHierarchy(128, parameter="tilt")
+    sim = simulate_distillers(h, 300, seed=6)
+    _, data = h.simulate(300, seed=6)
+    maps = make_map(data, h)
+    direct = {"data": fit_data(data, h), "map": fit_data(maps, h, spectrum_filter=wiener_filter(h)),
+              "band powers": fit_parameter(estimate_spectrum(maps, h), h)}
+    for stage, theta in direct.items():
+        assert sim.variance[stage] == pytest.approx(theta.var(ddof=1), rel=1e-12)
+        assert sim.mean[stage] == pytest.approx(theta.mean(), rel=1e-12)
+        assert sim.kept[stage] == pytest.approx(direct["data"].var() / theta.var(), rel=1e-12)
+        assert sim.efficiency[stage] == pytest.approx(1 / (fisher_information(h) * theta.var(ddof=1)), rel=1e-12)
+    assert sim.kept["map"] == pytest.approx(1.0, rel=1e-9)  # the Wiener map is invertible: the same estimates
+    assert sim.to_dict()["kept"] == sim.kept
+    assert simulate_distillers(h, 300, seed=6) == sim
+
+
 def test_stage_jobs_run_and_dense_jobs_match_fft():
     n = 64
     for stage, methods in STAGE_METHODS.items():
-        outs = [np.asarray(stage_job(stage, m, n)(), dtype=float).ravel() for m in methods]
+        outs = [np.asarray(stage_job(stage, m, n, seed=1)(), dtype=float).ravel() for m in methods]
         if len(outs) == 2:
             np.testing.assert_allclose(outs[0], outs[1], rtol=1e-9, atol=1e-12)
-    assert time_stage("spectrum", "fft", 256, repeats=1) > 0
+    assert time_stage("spectrum", "fft", 256, repeats=1, seed=0) > 0
+    noisier = stage_job("map-making", "fft", 64, seed=1, model={"noise": 1.0})()
+    assert not np.allclose(noisier, stage_job("map-making", "fft", 64, seed=1)())
+
+
+def test_cost_scaling_fits_the_log_log_slope():
+    cost = cost_scaling("parameter fit", "bands", (64, 128, 256), fit_from=128, seed=0, repeats=1)
+    assert cost.n == (64, 128, 256) and len(cost.seconds) == 3 and min(cost.seconds) > 0
+    slope = np.polyfit(np.log(cost.n[1:]), np.log(cost.seconds[1:]), 1)[0]
+    assert cost.exponent == pytest.approx(slope, rel=1e-9)
+    assert cost.to_dict()["n"] == [64, 128, 256]
+    assert np.isnan(cost_scaling("map-making", "fft", (64,), fit_from=64, seed=0, repeats=1).exponent)
 
 
 def test_bad_arguments():
@@ -153,4 +183,6 @@ def test_bad_arguments():
     with pytest.raises(InvalidArgumentError, match="pixels"):
         make_map(np.zeros((1, 32)), GaussianHierarchy(64))
     with pytest.raises(InvalidArgumentError, match="method for parameter fit"):
-        stage_job("parameter fit", "dense", 64)
+        stage_job("parameter fit", "dense", 64, seed=0)
+    with pytest.raises(InvalidArgumentError, match="seed"):
+        stage_job("map-making", "fft", 64, seed=-1)

@@ -143,6 +143,8 @@ def test_data_processing_inequality_on_random_channels():
     assert min(r.min_gap for r in recs) >= -1e-12
     assert any(r.I_xy - r.I_x_fy > 1e-3 for r in recs)  # lossy functions really lose something
     assert data_processing_trials(5, seed=3) == data_processing_trials(5, seed=3)
+    record = recs[0].to_dict()
+    assert record["min_gap"] == pytest.approx(min(record["I_xy"] - record["I_x_fy"], record["I_xy"] - record["I_x_zy"]))
 
 
 def test_group_rows_tolerance_and_order():
@@ -181,6 +183,10 @@ def test_bad_arguments():
         path_joint(random_hierarchy([40, 40, 40, 40, 40], 0))
     with pytest.raises(InvalidArgumentError, match="level"):
         random_hierarchy([3, 3], 0).posterior(5)
+    with pytest.raises(InvalidArgumentError, match="seed"):  # randomness only from an explicit seed
+        random_hierarchy([3, 3], None)
+    with pytest.raises(InvalidArgumentError, match="seed"):
+        data_processing_trials(3, seed=None)
 
 
 def test_docs_examples_run(capsys):
