@@ -1,38 +1,41 @@
-"""Linear no-flattening: every network against an independent oracle (numpy.fft, scipy.linalg.hadamard, A @ B)."""
+"""Linear no-flattening, the FFT, rank k and Eq. 27: every network against an independent oracle (numpy.fft,
+scipy.linalg.hadamard, exact enumeration of groupings and of 0/1 matrices). Matrix multiplication is in
+test_flattening_matmul.py, claim C11 in test_claim_c11.py."""
 
+import itertools
 import json
 import math
 
 import numpy as np
 import pytest
 import scipy.linalg
+import scipy.sparse as sp
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deepcheap.claims import base
-from deepcheap.claims import c11_linear as c11
+from deepcheap import flattening
 from deepcheap.errors import DeepCheapError, InvalidArgumentError, ResourceLimitError
-from deepcheap.flattening.linear import (
-    bit_reversal,
-    butterfly_network,
-    eq27,
-    linear_summary,
-    low_rank_network,
-    matmul_flattening,
-    naive_counts,
-    optimal_leaf,
-    sparse_product_costs,
-    strassen_counts,
-    strassen_multiply,
-)
+from deepcheap.flattening.bilinear import STRASSEN
+from deepcheap.flattening.butterfly import bit_reversal, butterfly_network, dft_error
+from deepcheap.flattening.examples import linear_summary
+from deepcheap.flattening.layers import SparseLinearNetwork
+from deepcheap.flattening.lowrank import low_rank_network
+from deepcheap.flattening.matmul import best_synapse_leaf, fixed_left_synapses
+from deepcheap.flattening.radix import equal_radix_cs, layered_dft, layered_dft_cs, radix_grouping
+from deepcheap.flattening.sparse import eq27, sparse_product_costs
 
 
 def relative_error(y, ref) -> float:
     return float(np.abs(np.asarray(y) - ref).max() / np.abs(ref).max())
 
 
-# --- butterflies ---------------------------------------------------------------------------------
+def dft_matrix(n: int) -> np.ndarray:
+    """The oracle: column j of numpy.fft.fft(I) is F e_j."""
+    return np.fft.fft(np.eye(n), axis=0)
+
+
+# --- radix-2 butterflies ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("log_n", range(4, 15))
@@ -67,7 +70,7 @@ def test_stage_matrices_multiply_to_the_dense_transform(transform, n):
     product = np.eye(n)
     for stage in stages:
         product = stage @ product
-    dense = np.fft.fft(np.eye(n), axis=0) if transform == "dft" else scipy.linalg.hadamard(n)
+    dense = dft_matrix(n) if transform == "dft" else scipy.linalg.hadamard(n)
     assert np.abs(product - dense).max() <= 1e-12
     assert np.count_nonzero(np.abs(dense) > 0.5) == net.flat_synapses
 
@@ -76,14 +79,6 @@ def test_bit_reversal_is_absorbed_in_the_first_stage():
     assert bit_reversal(16).tolist() == [int(f"{i:04b}"[::-1], 2) for i in range(16)]
     index, _ = butterfly_network("dft", 16).stages()[0]
     assert sorted(index.flatten().tolist()) == sorted(list(range(16)) * 2)
-
-
-def test_flattening_cost_of_the_fft_at_1024():
-    net = butterfly_network("dft", 1024)
-    c_s = net.flat_synapses / net.synapses
-    assert c_s == pytest.approx(1024 / (2 * math.log2(1024)), rel=0.05)
-    summary = linear_summary("fft", 1024)
-    assert summary["C_s"] == c_s and summary["max_error"] <= 1e-10
 
 
 @given(log_n=st.integers(1, 9), seed=st.integers(0, 2**32 - 1))
@@ -107,6 +102,14 @@ def test_butterfly_dtypes_and_shapes():
         assert butterfly_network("hadamard", 8)(one).shape == (8,)
     assert not any(p.requires_grad for p in net.parameters())
     assert net.neurons == 8 * 2
+
+
+def test_building_networks_leaves_the_global_generators_alone():
+    torch.manual_seed(3)
+    state = torch.get_rng_state()
+    butterfly_network("dft", 64)
+    low_rank_network(16, 2, seed=0).to_module()
+    assert torch.equal(torch.get_rng_state(), state)
 
 
 @pytest.mark.parametrize(
@@ -133,7 +136,97 @@ def test_butterfly_rejects_wrong_input_shape():
         butterfly_network("dft", 8)(torch.zeros(3, 7))
 
 
-# --- low rank ----------------------------------------------------------------------------------
+# --- the one FFT check ---------------------------------------------------------------------------------
+
+
+def test_dft_error_accepts_both_network_kinds_and_catches_a_wrong_one():
+    n = 64
+    assert dft_error(butterfly_network("dft", n), n, seed=1) <= 1e-12
+    assert dft_error(layered_dft(n, 2), n, seed=1) <= 1e-12
+    assert dft_error(lambda x: np.fft.fft(x, axis=1), n, seed=1) == 0.0
+    assert dft_error(butterfly_network("hadamard", n), n, seed=1) > 0.1  # another transform
+    assert dft_error(lambda x: np.fft.fft(x, axis=1)[:, ::-1], n, seed=1) > 0.1  # outputs permuted
+    assert dft_error(layered_dft(n, 2), n, seed=5, signals=2) == dft_error(layered_dft(n, 2), n, seed=5, signals=2)
+    with pytest.raises(TypeError):
+        dft_error(layered_dft(n, 2), n)  # the seed is required
+
+
+# --- the FFT in l + 1 layers (mixed radix) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("log_n", range(1, 8))
+def test_layered_dft_equals_the_dft_matrix_for_every_depth(log_n):
+    n = 2**log_n
+    for hidden in range(log_n):
+        net = layered_dft(n, hidden)
+        assert net.depth == hidden + 1
+        assert np.abs(net.dense() - dft_matrix(n)).max() <= 1e-12 * n
+        radices = radix_grouping(n, hidden)
+        assert math.prod(radices) == n
+        # brute force: every row of the layer built for radix r has exactly r nonzeros
+        assert [layer.getnnz(axis=1).tolist() for layer in net.layers] == [[r] * n for r in radices]
+        assert net.synapses == n * sum(radices)
+
+
+def test_layered_dft_extremes_are_the_dense_matrix_and_the_butterfly():
+    n = 256
+    dense = layered_dft(n, 0)
+    assert dense.synapses == n * n == np.count_nonzero(np.abs(dft_matrix(n)) > 0.5)
+    butterfly = layered_dft(n, 7)
+    assert butterfly.synapses == butterfly_network("dft", n).synapses == 2 * n * 8
+    assert layered_dft_cs(n, 7) == pytest.approx(n / (2 * math.log2(n)))
+
+
+@pytest.mark.parametrize("log_n", range(2, 13))
+def test_the_even_grouping_is_the_cheapest(log_n):
+    """Exact enumeration of every composition of log2 n stages into l + 1 layers."""
+    for hidden in range(min(log_n, 5)):
+        best = min(
+            sum(2**e for e in parts)
+            for parts in itertools.product(range(1, log_n + 1), repeat=hidden + 1)
+            if sum(parts) == log_n
+        )
+        assert sum(radix_grouping(2**log_n, hidden)) == best
+
+
+@pytest.mark.parametrize(("log_n", "hidden"), [(4, 1), (6, 1), (6, 2), (8, 3), (12, 2), (12, 3), (9, 2), (10, 4)])
+def test_equal_radices_meet_the_closed_form(log_n, hidden):
+    n = 2**log_n
+    assert layered_dft_cs(n, hidden) == pytest.approx(n ** (1 - 1 / (hidden + 1)) / (hidden + 1), rel=1e-12)
+    assert equal_radix_cs(n, hidden) == pytest.approx(layered_dft_cs(n, hidden), rel=1e-12)
+
+
+def test_uneven_radices_fall_below_the_closed_form_by_at_most_seven_percent():
+    for log_n in range(2, 30):
+        for hidden in range(min(log_n, 4)):
+            ratio = layered_dft_cs(2**log_n, hidden) / equal_radix_cs(2**log_n, hidden)
+            assert 0.93 < ratio <= 1 + 1e-12
+
+
+def test_layered_dft_rejects_bad_input():
+    with pytest.raises(InvalidArgumentError, match="hidden_layers must be between 0 and 3"):
+        radix_grouping(16, 4)
+    with pytest.raises(ResourceLimitError, match="max_synapses"):
+        layered_dft(2**12, 0, max_synapses=2**20)
+    with pytest.raises(InvalidArgumentError, match="power of two"):
+        layered_dft(48, 1)
+
+
+# --- the sparse-layer network -------------------------------------------------------------------------
+
+
+def test_sparse_linear_network_counts_and_refuses_bad_shapes():
+    first = sp.csr_matrix(np.array([[1.0, 0.0, 2.0], [0.0, 0.0, 0.0]]))
+    net = SparseLinearNetwork((first, sp.csr_matrix(np.ones((4, 2)))))
+    assert net.synapses == 2 + 8 and net.neurons == 2 and net.shape == (4, 3)
+    assert flattening.counts(net) == (2, 10)
+    with pytest.raises(InvalidArgumentError, match="do not chain"):
+        SparseLinearNetwork((first, sp.csr_matrix(np.ones((4, 3)))))
+    with pytest.raises(InvalidArgumentError, match=r"shape \(N, 3\)"):
+        net(np.ones((2, 4)))
+
+
+# --- low rank ----------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("n", "k"), [(16, 1), (64, 4), (128, 32), (100, 60)])
@@ -161,22 +254,34 @@ def test_low_rank_refuses_huge_dense_matrices():
         low_rank_network(2**14, 2, seed=0)
 
 
-# --- sparse products: Eq. 27 ---------------------------------------------------------------------
+# --- sparse products: Eq. 27 ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("n", "p"), [(200, 0.05), (400, 0.02), (100, 0.2)])
 def test_eq27_monte_carlo_matches_the_formula(n, p):
     r = sparse_product_costs(n, p, samples=24, seed=7)
-    assert r["formula"] == eq27(n, p)
-    assert abs(r["C_s"] / r["formula"] - 1) <= 0.03
-    assert r["rel_diff"] == pytest.approx(r["C_s"] / r["formula"] - 1)
-    assert 0 < r["stderr"] < 0.01 * r["C_s"]
+    assert r.formula == eq27(n, p)
+    assert abs(r.C_s / r.formula - 1) <= 0.03
+    assert r.rel_diff == pytest.approx(r.C_s / r.formula - 1)
+    assert 0 < r.stderr < 0.01 * r.C_s
+    assert json.loads(json.dumps(r.to_dict())) == r.to_dict()
+
+
+@pytest.mark.parametrize(("n", "p"), [(1, 0.5), (2, 0.5), (3, 0.3)])
+def test_eq27_by_exact_enumeration(n, p):
+    """E nnz(A B) / E (nnz(A) + nnz(B)) over all 2^(2 n^2) pairs of 0/1 matrices, weighted by their probability."""
+    num = den = 0.0
+    for bits in itertools.product((0, 1), repeat=2 * n * n):
+        a, b = np.array(bits[: n * n]).reshape(n, n), np.array(bits[n * n :]).reshape(n, n)
+        weight = p ** sum(bits) * (1 - p) ** (2 * n * n - sum(bits))
+        num += weight * np.count_nonzero(a @ b)
+        den += weight * (a.sum() + b.sum())
+    assert num / den == pytest.approx(eq27(n, p), rel=1e-10)  # 2^18 weighted terms summed in float64
 
 
 def test_eq27_limits():
     assert eq27(10**7, 0.01) == pytest.approx(1 / (2 * 0.01))
     assert eq27(5, 1.0) == 0.5
-    assert eq27(1, 0.5) == pytest.approx(0.5**2 / (2 * 0.5))  # n = 1: P(a b = 1) = p^2
 
 
 @pytest.mark.parametrize("p", [0, -0.1, 1.5, "x"])
@@ -196,106 +301,27 @@ def test_sparse_product_rejects_bad_sizes():
         sparse_product_costs(10**5, 0.1, samples=4, seed=0)
 
 
-# --- Strassen ----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("n", [1, 2, 4, 8, 16, 32, 64])
-@pytest.mark.parametrize("leaf", [1, 4])
-def test_strassen_equals_numpy_and_counts_equal_the_recursion(n, leaf):
-    rng = np.random.default_rng(n)
-    A, B = rng.integers(-9, 10, (n, n)), rng.integers(-9, 10, (n, n))
-    product, counts = strassen_multiply(A, B, leaf=leaf)
-    assert np.array_equal(product, A @ B)
-    assert counts == strassen_counts(n, leaf)
-
-
-@given(log_n=st.integers(0, 5), seed=st.integers(0, 2**32 - 1))
-def test_strassen_on_random_integer_matrices(log_n, seed):
-    n = 2**log_n
-    rng = np.random.default_rng(seed)
-    A, B = rng.integers(-100, 100, (n, n)), rng.integers(-100, 100, (n, n))
-    assert np.array_equal(strassen_multiply(A, B)[0], A @ B)
-
-
-def test_strassen_closed_forms():
-    for n in (2, 64, 1024):
-        counts = strassen_counts(n)
-        assert counts["multiplications"] == round(n**math.log2(7))
-        assert counts["additions"] == 6 * (counts["multiplications"] - n * n)
-    assert naive_counts(8) == {"multiplications": 512, "additions": 448, "total": 960}
-    assert strassen_counts(8, leaf=8) == naive_counts(8)
-    assert optimal_leaf(2**12) == min((2**e for e in range(13)), key=lambda leaf: strassen_counts(2**12, leaf)["total"])
-
-
-def test_matmul_flattening_exponents():
-    r = matmul_flattening([2**e for e in range(1, 16)])
-    assert r["strassen_exponent"] == pytest.approx(math.log2(7), abs=0.01)
-    assert r["C_s_exponent"] == pytest.approx(3 - math.log2(7), abs=0.01)
-    assert r["C_s_exponent"] < r["paper_exponent"]
-    assert r["rows"][-1]["C_s"] > 1 > r["rows"][0]["C_s"]
-
-
-def test_strassen_rejects_bad_input():
-    with pytest.raises(InvalidArgumentError, match="power of two; got 3"):
-        strassen_multiply(np.ones((3, 3)), np.ones((3, 3)))
-    with pytest.raises(InvalidArgumentError, match="same size"):
-        strassen_multiply(np.ones((4, 4)), np.ones((2, 2)))
-    with pytest.raises(InvalidArgumentError, match="leaf must be a power of two"):
-        strassen_counts(8, leaf=3)
-    with pytest.raises(ResourceLimitError, match="larger leaf"):
-        strassen_multiply(np.ones((1024, 1024)), np.ones((1024, 1024)))
-    with pytest.raises(InvalidArgumentError, match="at least two sizes"):
-        matmul_flattening([8])
-
-
-# --- the CLI entry point -------------------------------------------------------------------------
+# --- the CLI entry point ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("kind", ["fft", "lowrank", "sparse", "matmul"])
-def test_linear_summary_keys(kind):
+def test_linear_summary(kind):
     s = linear_summary(kind, 64, seed=3)
-    assert {"deep_synapses", "flat_synapses", "C_s", "max_error"} <= set(s)
-    assert s["C_s"] == pytest.approx(s["flat_synapses"] / s["deep_synapses"], rel=1e-12 if kind != "sparse" else 0.1)
-    assert (s["max_error"] is None) == (kind in ("sparse", "matmul"))
-    json.dumps(s)
+    payload = s.to_dict()
+    assert {"deep_synapses", "flat_synapses", "C_s", "max_error", "C_s_formula", "formula"} <= set(payload)
+    assert s.C_s == pytest.approx(s.flat_synapses / s.deep_synapses, rel=1e-12)
+    assert (s.max_error is None) == (kind in ("sparse", "matmul"))
+    json.dumps(payload, allow_nan=False)
+    if kind == "fft":
+        assert s.C_s == s.C_s_formula == 64 / 12
+    if kind == "matmul":
+        assert s.deep_synapses == fixed_left_synapses(STRASSEN, 64, best_synapse_leaf(STRASSEN, 64))
 
 
 def test_linear_summary_rejects_bad_kind_and_sizes():
     with pytest.raises(InvalidArgumentError, match="one of fft, lowrank, sparse, matmul"):
-        linear_summary("dense", 8)
+        linear_summary("dense", 8, seed=0)
     with pytest.raises(DeepCheapError, match="power of two"):
-        linear_summary("matmul", 100)
+        linear_summary("matmul", 100, seed=0)
     with pytest.raises(DeepCheapError, match="power of two"):
-        linear_summary("fft", 100)
-
-
-# --- claim C11 -----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def c11_records():
-    return [{"trial": t.trial_id, "params": t.params, "seed": 0, "result": c11.run_trial(t.params, 0)}
-            for t in c11.trials("quick")]
-
-
-def test_c11_runs_and_reports(c11_records):
-    result = c11.CLAIM.run("quick", 0)
-    assert result.verdict in base.VERDICTS
-    assert result.verdict == "holds with caveats"
-    assert any("2.373" in c for c in result.caveats)
-    assert result.metrics["fft"]["max_error"] <= 1e-10
-    assert result.metrics["matmul"]["C_s_exponent"] == pytest.approx(0.19, abs=0.03)
-    assert {f.name for f in result.figures} == {"fft_flattening", "sparse_product_eq27", "matmul_counts"}
-    json.dumps(result.to_dict())
-    assert len({t.key for t in c11.trials("full")}) == len(c11.trials("full"))
-    for trial in c11.trials("quick"):
-        json.dumps(trial.params)
-
-
-def test_c11_verdict_is_computed_not_typed(c11_records, monkeypatch):
-    assert c11.CLAIM.result(c11_records, "quick").verdict == "holds with caveats"
-    monkeypatch.setattr(c11, "EQ27_TOLERANCE", 1e-9)
-    assert c11.CLAIM.result(c11_records, "quick").verdict == "fails"
-    monkeypatch.setattr(c11, "EQ27_TOLERANCE", 0.03)
-    monkeypatch.setattr(c11, "EXPONENT_TOLERANCE", 1.0)
-    assert c11.CLAIM.result(c11_records, "quick").verdict == "holds"
+        linear_summary("fft", 100, seed=0)

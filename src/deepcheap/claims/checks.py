@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+import dataclasses
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -45,6 +46,7 @@ class Check:
     caveat: bool = False  # a measurement of a limitation: failing it gives "holds with caveats"
     headline: bool = False  # the measurement the summary table shows against its prediction
     detail: str = ""
+    timed: bool = False  # the value comes from a clock: it differs from run to run (comparisons leave it out)
 
     def __post_init__(self):
         if self.role not in ROLES:
@@ -57,18 +59,18 @@ class Check:
     @classmethod
     def measurement(cls, name: str, value, *, predicted: float | None, low: float | None = None,
                     high: float | None = None, caveat: bool = False, headline: bool = False,
-                    detail: str = "") -> Check:
-        return cls(name, _number(value), "measurement", low, high, predicted, caveat, headline, detail)
+                    detail: str = "", timed: bool = False) -> Check:
+        return cls(name, _number(value), "measurement", low, high, predicted, caveat, headline, detail, timed)
 
     @classmethod
     def identity(cls, name: str, value, *, low: float | None = None, high: float | None = None,
-                 detail: str = "") -> Check:
-        return cls(name, _number(value), "identity", low, high, detail=detail)
+                 detail: str = "", timed: bool = False) -> Check:
+        return cls(name, _number(value), "identity", low, high, detail=detail, timed=timed)
 
     @classmethod
     def construction(cls, name: str, value, *, low: float | None = None, high: float | None = None,
-                     detail: str = "") -> Check:
-        return cls(name, _number(value), "construction", low, high, detail=detail)
+                     detail: str = "", timed: bool = False) -> Check:
+        return cls(name, _number(value), "construction", low, high, detail=detail, timed=timed)
 
     @property
     def passed(self) -> bool:
@@ -87,8 +89,7 @@ class Check:
 
     def with_bounds(self, low: float | None, high: float | None) -> Check:
         """The same check against other bounds (the contract test tightens a tolerance with it)."""
-        return Check(self.name, self.value, self.role, low, high, self.predicted, self.caveat, self.headline,
-                     self.detail)
+        return dataclasses.replace(self, low=low, high=high)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "passed": self.passed}
