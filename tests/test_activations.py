@@ -1,5 +1,7 @@
 """Activations: exact derivatives against mpmath's numerical differentiation and sympy; biases."""
 
+import ast
+import inspect
 import math
 
 import mpmath
@@ -9,8 +11,10 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deepcheap.activations import ACTIVATIONS, best_bias, get_activation
+import deepcheap.activations
+from deepcheap.activations import ACTIVATIONS, EXACT_DIGITS, get_activation
 from deepcheap.errors import InvalidArgumentError, UnsupportedActivationError
+from deepcheap.precision import best_bias
 
 x = sp.Symbol("x")
 SYMPY = {
@@ -93,3 +97,35 @@ def test_bad_names_and_orders():
     with pytest.raises(InvalidArgumentError, match="order"):
         best_bias("softplus", 3)
     assert set(ACTIVATIONS) >= {"softplus", "sigmoid", "tanh", "exp", "silu", "gelu", "quadratic", "relu"}
+
+
+@pytest.mark.parametrize("name", SMOOTH)
+def test_exact_value_matches_sympy_at_many_digits(name):
+    f = sp.lambdify(x, SYMPY[name], "mpmath")
+    with mpmath.workdps(45):
+        for z in ("-2.5", "0.125", "1.75"):
+            ours, oracle = get_activation(name).exact(mpmath.mpf(z)), f(mpmath.mpf(z))
+            assert abs(ours - oracle) <= mpmath.mpf(10) ** -43 * max(1, abs(oracle))
+
+
+@pytest.mark.parametrize("name", ["softplus", "sigmoid", "tanh", "silu", "gelu"])
+def test_zero_of_the_fourth_derivative_to_fifty_digits(name):
+    act = get_activation(name)
+    b = act.zero_of_derivative(4, best_bias(name, order=4))
+    f = sp.lambdify(x, sp.diff(SYMPY[name], x, 4), "mpmath")  # sympy's own fourth derivative as the oracle
+    with mpmath.workdps(EXACT_DIGITS):
+        assert abs(f(b)) < mpmath.mpf(10) ** (8 - EXACT_DIGITS)
+    assert abs(float(b) - best_bias(name, order=4)) < 1e-12
+
+
+def test_zero_of_derivative_refuses_a_far_guess():
+    with pytest.raises(InvalidArgumentError, match="no zero"):
+        get_activation("softplus").zero_of_derivative(4, 0.0, tolerance=1e-3)
+
+
+def test_activations_import_nothing_of_deepcheap_but_errors():
+    """The bias search lives in precision, which imports activations: no cycle between them."""
+    tree = ast.parse(inspect.getsource(deepcheap.activations))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert {m for m in imported if m.startswith("deepcheap")} == {"deepcheap.errors"}

@@ -22,13 +22,17 @@ import numpy as np
 import pytest
 import torch
 
-from deepcheap.claims import ALL_CLAIMS, ROLES, VERDICTS, get, trial_seed, verdict
+from deepcheap.claims import ALL_CLAIMS, ROLES, VERDICTS, c04_polynomials, get, trial_seed, verdict
 from deepcheap.claims.checks import measurements
 from deepcheap.claims.presentation import is_numeric_text
 from deepcheap.report import write_report
 
 # Per claim: overrides of QUICK that keep the claim's code paths but fit the default test run.
 TINY: dict[str, dict] = {
+    "C02": {"activations": ("softplus", "exp"), "scan": 12, "points": 256, "floor_activations": ("softplus",),
+            "floor_scales": 9, "exact_scales": 12},
+    "C04": {"polynomials": (c04_polynomials.SUITE[0], c04_polynomials.SUITE[6]), "eps_deep": (1e-2, 1e-3, 1e-4, 1e-5),
+            "eps_relu": (1e-2,), "points": 256},
     "C03": {"ks": (1, 2, 3), "boolean_ns": (2, 3), "random_functions": 2},
     "C07": {"chains": (((3, 5), ()), ((2, 3, 4), ((2, 2),)), ((3, 3, 3, 4), ((1, 2),))), "seeds_per_chain": 1},
     "C08": {"dpi_channels": 40, "info_n": 128, "simulations": 300, "dense_n": (64, 128, 256), "fft_n": (256, 512, 1024),

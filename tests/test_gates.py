@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from deepcheap.errors import DeepCheapError, InvalidArgumentError, PrecisionError, UnsupportedActivationError
 from deepcheap.fits import loglog_slope
 from deepcheap.gates import (
+    best_relu_product_errors,
     bit_product_gate,
     identity_gate,
     max_error,
@@ -22,6 +23,7 @@ from deepcheap.gates import (
     yarotsky_product,
     yarotsky_square,
 )
+from deepcheap.seeds import torch_generator
 from tests.conftest import requires_cuda
 
 SMOOTH = ["softplus", "sigmoid", "tanh", "exp", "silu", "gelu"]
@@ -63,6 +65,13 @@ def test_sigmoid_and_tanh_work_through_a_bias(activation):
     gate = product_gate(activation)
     assert gate.bias != 0.0
     assert max_error(gate) <= 1e-7
+
+
+def test_best_relu_read_out_does_not_improve_with_lambda():
+    """relu(lambda z) = lambda relu(z): the best least-squares read-out undoes any scale (an identity)."""
+    errors = best_relu_product_errors([1e-6, 1e-3, 0.5], points=1024)
+    assert max(errors) / min(errors) - 1 < 1e-6
+    assert min(errors) > 0.05
 
 
 def test_relu_product_gate_refuses_and_points_to_yarotsky():
@@ -154,7 +163,8 @@ def test_sigmoid_identity_has_its_own_small_error(neurons):
 def test_shallow_product_has_2_to_the_n_neurons_and_converges(n):
     gate = shallow_product_gate(n)
     assert gate.neurons == 2**n
-    errors = [max_error(shallow_product_gate(n, scale=lam, bias=gate.bias), points=4096) for lam in (0.4, 0.2, 0.1)]
+    errors = [max_error(shallow_product_gate(n, scale=lam, bias=gate.bias), points=4096, generator=torch_generator(n))
+              for lam in (0.4, 0.2, 0.1)]
     assert errors[0] > errors[1] > errors[2]
     assert errors[1] / errors[2] == pytest.approx(4.0, rel=0.25)  # O(lambda^2) truncation
 
@@ -244,11 +254,32 @@ def test_sample_box_has_enough_points_and_corners():
     box = sample_box((-1, 2), 2, 10_000)
     assert len(box) >= 10_000
     assert box.min() == -1 and box.max() == 2
-    assert len(sample_box((0, 1), 5, 100)) == 100 + 32
+    assert len(sample_box((0, 1), 5, 100, generator=torch_generator(0))) == 100 + 32
+
+
+def test_sample_box_draws_only_from_the_generator_it_is_given():
+    with pytest.raises(InvalidArgumentError, match="generator="):
+        sample_box((0, 1), 5, 100)
+    with pytest.raises(InvalidArgumentError, match="generator="):
+        max_error(shallow_product_gate(4), points=100)
+    state = torch.get_rng_state()
+    a = sample_box((0, 1), 5, 100, generator=torch_generator(3))
+    torch.manual_seed(12345)
+    b = sample_box((0, 1), 5, 100, generator=torch_generator(3))
+    assert torch.equal(a, b)
+    torch.set_rng_state(state)
+
+
+def test_building_gates_leaves_the_global_generator_alone():
+    state = torch.get_rng_state()
+    product_gate("softplus", order=4), square_gate(), identity_gate(), shallow_product_gate(3)
+    yarotsky_product(4), bit_product_gate(3)
+    max_error(product_gate(), points=64)
+    assert torch.equal(state, torch.get_rng_state())
 
 
 @requires_cuda
 def test_gates_on_gpu():
     gate = product_gate(device="cuda")
-    x = torch.rand(100, 2, dtype=torch.float64, device="cuda")
+    x = torch.rand(100, 2, dtype=torch.float64, generator=torch_generator(0)).to("cuda")
     assert (gate(x) - x.prod(dim=1)).abs().max() < 3e-8

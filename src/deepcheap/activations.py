@@ -1,21 +1,21 @@
 """Activation registry: each activation's torch function and its exact Taylor coefficients.
 
->>> from deepcheap.activations import get_activation, best_bias
+>>> from deepcheap.activations import get_activation
 >>> softplus = get_activation("softplus")
 >>> [round(c, 6) for c in softplus.taylor(0.0, 4)]   # ln 2, 1/2, 1/8, 0, -1/192
 [0.693147, 0.5, 0.125, 0.0, -0.005208]
->>> round(best_bias("softplus", order=4), 4)         # a zero of sigma'''' with sigma'' != 0
--1.317
+>>> round(float(softplus.zero_of_derivative(4, near=-1.3, tolerance=0.1)), 12)   # the order-4 bias
+-1.316957896925
 
 Derivatives are exact: each activation's k-th derivative is written in closed form through a
 recurrence (sigmoid: polynomials in s with s' = s(1 - s); tanh: polynomials in t with
 t' = 1 - t^2; gelu: Hermite polynomials times the normal density), evaluated in mpmath at
-50 significant digits. ``taylor(b, k)`` returns c_j = sigma^(j)(b) / j! for j = 0..k.
+:data:`EXACT_DIGITS` significant digits. ``taylor(b, k)`` returns c_j = sigma^(j)(b) / j! for j = 0..k.
 
 The multiplication gates need sigma''(b) != 0 (Theorem 1); the 4th-order gate also needs
-sigma''''(b) = 0. :func:`best_bias` picks such a bias to minimise the gate's floating-point
-error (see :mod:`deepcheap.precision`). ReLU is registered for negative demonstrations: its
-second derivative vanishes wherever it is smooth, so no smooth gate can be built from it.
+sigma''''(b) = 0. Choosing the bias is the error model's job (:func:`deepcheap.precision.best_bias`):
+this module imports nothing from deepcheap but its errors. ReLU is registered for negative
+demonstrations: its second derivative vanishes wherever it is smooth, so no smooth gate can be built from it.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from torch import nn
 
 from deepcheap.errors import InvalidArgumentError, UnsupportedActivationError
 
-_DPS = 50  # working precision (decimal digits) of the derivative evaluations
+EXACT_DIGITS = 50  # working precision (decimal digits) of the derivative evaluations
 
 Derivatives = Callable[[mpmath.mpf, int], list]
 
@@ -65,12 +65,37 @@ class Activation:
 
     def taylor(self, bias: float, order: int, *, exact: bool = False) -> list:
         """Taylor coefficients c_j = sigma^(j)(b) / j! for j = 0..order."""
-        with mpmath.workdps(_DPS):
+        with mpmath.workdps(EXACT_DIGITS):
             values = [
                 d / mpmath.factorial(j)
                 for j, d in enumerate(self.derivatives(bias, order, exact=True))
             ]
         return values if exact else [float(v) for v in values]
+
+    def exact(self, z) -> mpmath.mpf:
+        """sigma(z) in mpmath at the caller's working precision (``mpmath.workdps``)."""
+        return self.exact_derivatives(mpmath.mpf(z), 0)[0]
+
+    def zero_of_derivative(self, k: int, near: float, *, tolerance: float = 1e-6) -> mpmath.mpf:
+        """The zero of sigma^(k) within ``tolerance`` of ``near``, to :data:`EXACT_DIGITS` digits (Newton).
+
+        A float bias at a zero of sigma'''' (the order-4 gate) is exact only to ~1e-16; arithmetic with
+        more digits needs the zero itself, or the lambda^2 term comes back with a 1e-16 coefficient.
+        """
+        with mpmath.workdps(EXACT_DIGITS):
+            b = mpmath.mpf(near)
+            for _ in range(60):
+                d = self.derivatives(b, k + 1, exact=True)
+                if d[k + 1] == 0:
+                    break
+                step = d[k] / d[k + 1]
+                b -= step
+                if abs(step) <= mpmath.mpf(10) ** (5 - EXACT_DIGITS) * max(1, abs(b)):
+                    if abs(b - mpmath.mpf(near)) <= tolerance:
+                        return +b
+                    break
+        raise InvalidArgumentError(f"{self.name}: no zero of its derivative of order {k} within {tolerance:g} of "
+                                   f"{near!r}; pass a bias that is one to float precision (e.g. the gate's bias).")
 
 
 class ActivationModule(nn.Module):
@@ -94,8 +119,8 @@ class ActivationModule(nn.Module):
 def _as_key(bias: float | mpmath.mpf) -> str:
     """Cache key for a bias that keeps mpmath inputs exact and floats exact."""
     if isinstance(bias, mpmath.mpf):
-        with mpmath.workdps(_DPS):
-            return mpmath.nstr(bias, _DPS)
+        with mpmath.workdps(EXACT_DIGITS):
+            return mpmath.nstr(bias, EXACT_DIGITS)
     return repr(float(bias))
 
 
@@ -103,7 +128,7 @@ def _as_key(bias: float | mpmath.mpf) -> str:
 def _derivatives_cached(name: str, bias_key: str, k_max: int) -> tuple:
     if k_max < 0:
         raise InvalidArgumentError(f"k_max must be >= 0; got {k_max}.")
-    with mpmath.workdps(_DPS):
+    with mpmath.workdps(EXACT_DIGITS):
         b = mpmath.mpf(bias_key)
         return tuple(_REGISTRY[name].exact_derivatives(b, k_max))
 
@@ -206,28 +231,6 @@ def get_activation(activation: str | Activation) -> Activation:
             f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}."
         )
     return _REGISTRY[key]
-
-
-def best_bias(activation: str | Activation, order: int = 2) -> float:
-    """The bias at which the 2-4-1 product gate of the given order is most accurate.
-
-    ``order=2``: the bias that minimises the gate's best achievable error, i.e. rounding
-    (eps |sigma(b)| / (lambda^2 |sigma''(b)|)) balanced against truncation
-    (lambda^2 |sigma''''(b) / 6 sigma''(b)|), over b in [-6, 6].
-    ``order=4``: the zero of sigma'''' with sigma''(b) != 0 that minimises the same balance
-    (the truncation is then lambda^4 |sigma^(6) / 360 sigma''|).
-    Raises :class:`UnsupportedActivationError` when no usable bias exists (ReLU; exp at order 4).
-    """
-    from deepcheap.precision import search_bias  # deferred: precision uses this registry
-    from deepcheap.stencils import central_stencil
-
-    act = get_activation(activation)
-    if order not in (2, 4):
-        raise InvalidArgumentError(
-            f"order must be 2 (the paper's gate) or 4 (bias at a zero of sigma''''); got {order!r}."
-        )
-    require_smooth(act, "the 2-4-1 product gate")
-    return search_bias(act, central_stencil((1, 1)), order=order)
 
 
 def require_smooth(act: Activation, construction: str) -> None:

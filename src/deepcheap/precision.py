@@ -1,4 +1,4 @@
-"""Floating-point error model of stencil gates, and the choice of scale and bias from it.
+"""Floating-point error model of stencil gates, the choice of scale and bias from it, and what it predicts.
 
 A stencil gate (see :mod:`deepcheap.stencils`) evaluated at scale lambda has two errors:
 
@@ -10,7 +10,8 @@ A stencil gate (see :mod:`deepcheap.stencils`) evaluated at scale lambda has two
   by sum_m |w_m| / (|c_p| lambda^p (p!/r!) N), which grows like lambda^-p.
 
 Minimising their sum gives lambda ~ eps^(1/(p+e)): eps^(1/4) for the 2-4-1 gate (e = 2) and
-eps^(1/6) for the 4th-order gate (e = 4), as in the table of related-work.md.
+eps^(1/6) for the 4th-order gate (e = 4), as in the table of related-work.md. What follows from it
+(:func:`floor_exponent`, :func:`weight_exponent`) is what claims C02 and C04 measure.
 
 >>> import torch
 >>> from deepcheap.activations import get_activation
@@ -30,8 +31,9 @@ import numpy as np
 import torch
 from scipy.optimize import brentq, minimize_scalar
 
+from deepcheap.activations import Activation, get_activation, require_smooth
 from deepcheap.errors import InvalidArgumentError, UnsupportedActivationError
-from deepcheap.stencils import Stencil, box_bound, error_terms
+from deepcheap.stencils import Stencil, box_bound, central_stencil, error_terms
 
 _DTYPES = {
     "float64": torch.float64,
@@ -121,7 +123,10 @@ class StencilErrorModel:
         """The lambda minimising :meth:`error` on (0, max_scale]: a log grid, then refined."""
         if self.leading_order is None:
             return self.max_scale  # exact activation: the largest scale has the least rounding
-        grid = np.logspace(min(-14.0, math.log10(self.max_scale) - 14.0), math.log10(self.max_scale), 281)
+        lowest = min(-14.0, math.log10(self.max_scale) - 14.0)
+        if self.rounding[0] > 0:  # more digits than float64 (mpmath): the optimum ~ rounding^(1/(p+2)) lies lower
+            lowest = min(lowest, math.log10(self.rounding[0]) / (self.degree + 2) - 3.0)
+        grid = np.logspace(lowest, math.log10(self.max_scale), 281)
         errors = np.array([self.error(lam) for lam in grid])
         i = int(np.argmin(errors))
         lo, hi = math.log(grid[max(i - 1, 0)]), math.log(grid[min(i + 1, len(grid) - 1)])
@@ -137,19 +142,25 @@ class StencilErrorModel:
 
 
 def stencil_error_model(activation, stencil: Stencil, bias: float, radius: float,
-                        dtype: torch.dtype, *, max_extra: int = MAX_EXTRA_ORDER) -> StencilErrorModel:
-    """The error model of ``stencil`` built on ``activation`` at ``bias``, inputs in [-radius, radius]."""
+                        dtype: torch.dtype | None, *, max_extra: int = MAX_EXTRA_ORDER,
+                        eps: float | None = None) -> StencilErrorModel:
+    """The error model of ``stencil`` built on ``activation`` at ``bias``, inputs in [-radius, radius].
+
+    ``eps`` (optional) replaces the dtype's machine epsilon: the same gate in other arithmetic (mpmath at
+    some number of digits, :mod:`deepcheap.gates.multiprecision`).
+    """
     p = stencil.degree
     coeffs = activation.taylor(bias, p + max_extra)
     if abs(coeffs[p]) <= _negligible(coeffs[: p + 1]):
         raise UnsupportedActivationError(
-            f"{activation.name} has sigma^({p})(b) = 0 at b = {bias:g}, so this stencil cannot "
+            f"{activation.name} has sigma^({p})(b) = 0 at b = {float(bias):g}, so this stencil cannot "
             "isolate its monomial there; choose another bias (or let deepcheap choose it)."
         )
     bounds = box_bound(_terms(stencil, max_extra), stencil, radius)
     truncation = {e: abs(coeffs[p + e] / coeffs[p]) * b for e, b in bounds.items()}
-    eps = machine_epsilon(dtype)
+    eps = machine_epsilon(dtype) if eps is None else eps
     d0, d1, d2 = activation.derivatives(bias, 2)
+    bias = float(bias)  # an mpmath bias (a zero of sigma^(p+2) to 50 digits) gives exact Taylor ratios above
     gain = eps * float(np.abs(stencil.weights).sum()) / (abs(coeffs[p]) * float(stencil.leading_factor))
     reach = float(np.abs(stencil.offsets).sum(axis=1).max()) * radius
     return StencilErrorModel(
@@ -169,7 +180,66 @@ def _negligible(values) -> float:
     return 1e-12 * max(abs(v) for v in values) if values else 0.0
 
 
+# --- what the model predicts ----------------------------------------------------------------
+
+
+def floor_exponent(order: int, degree: int = 2) -> float:
+    """The exponent a in floor ~ eps^a: the best error a gate reaches in arithmetic of precision eps.
+
+    Truncation c_t lambda^e (e = ``order``: 2 for the paper's gate, 4 with the bias at a zero of
+    sigma'''') plus rounding c_r eps / lambda^p (p = ``degree``, 2 for a product) is smallest where
+    e c_t lambda^e = p c_r eps / lambda^p, i.e. at lambda* ~ eps^(1/(e+p)), and there both terms are
+    ~ eps^(e/(e+p)): a = 1/2 for the paper's 2-4-1 gate, 2/3 for the order-4 gate. The prefactors
+    depend on sigma and the bias, not on eps, so the same gate in float32, float64 or mpmath at any
+    number of digits should follow this one power.
+
+    >>> floor_exponent(2), round(floor_exponent(4), 4)
+    (0.5, 0.6667)
+    """
+    return order / (order + degree)
+
+
+def best_scale_exponent(order: int, degree: int = 2) -> float:
+    """lambda* ~ eps^(1/(order + degree)) (see :func:`floor_exponent`)."""
+    return 1.0 / (order + degree)
+
+
+def weight_exponent(order: int, degree: int = 2) -> float:
+    """The exponent w in weights ~ error^w of a gate that meets a requested error by its scale alone.
+
+    In the truncation regime the error is c_t lambda^e (e = ``order``), so an error eps takes
+    lambda ~ eps^(1/e), and the read-out weights w_m / (c_p lambda^p (p!/r!) N) grow like
+    lambda^-p ~ eps^(-p/e): eps^-1 for the paper's gate (e = p = 2), eps^-1/2 for the order-4 gate.
+    Corollary 1 fixes the neurons; this is what pays for accuracy instead.
+
+    >>> weight_exponent(2), weight_exponent(4)
+    (-1.0, -0.5)
+    """
+    return -degree / order
+
+
 # --- choosing the bias ----------------------------------------------------------------------
+
+
+def best_bias(activation: str | Activation, order: int = 2) -> float:
+    """The bias at which the 2-4-1 product gate of the given order is most accurate in float64.
+
+    ``order=2``: the bias in [-4, 4] that minimises the gate's rounding error relative to its
+    isolated coefficient sigma''(b) / 2 (see :func:`search_bias`). ``order=4``: the zero of sigma''''
+    in [-6, 6] with sigma''(b) != 0 whose full error model has the smallest optimum.
+    Raises :class:`UnsupportedActivationError` when no usable bias exists (ReLU; exp at order 4).
+
+    >>> round(best_bias("softplus", order=4), 4)         # a zero of sigma'''' with sigma'' != 0
+    -1.317
+    """
+    act = get_activation(activation)
+    if order not in (2, 4):
+        raise InvalidArgumentError(
+            f"order must be 2 (the paper's gate) or 4 (bias at a zero of sigma''''); got {order!r}."
+        )
+    require_smooth(act, "the 2-4-1 product gate")
+    return search_bias(act, central_stencil((1, 1)), order=order)
+
 
 _GRID = np.round(np.arange(-4.0, 4.0 + 1e-9, 0.05), 10)
 _ROOT_GRID = np.round(np.arange(-6.0, 6.0 + 1e-9, 0.01), 10)
@@ -195,8 +265,6 @@ def search_bias(activation, stencil: Stencil, *, order: int = 2,
 @lru_cache(maxsize=512)
 def _search_bias_cached(name: str, stencil: Stencil, order: int | None, dtype: torch.dtype,
                         radius: float) -> float:
-    from deepcheap.activations import get_activation
-
     act = get_activation(name)
     p = stencil.degree
     eps = machine_epsilon(dtype)

@@ -62,6 +62,7 @@ class Stencil:
 
     @property
     def degree(self) -> int:
+        """|r| = sum_i r_i, the degree of the monomial x^r the stencil isolates."""
         return sum(self.exponents)
 
     @property

@@ -20,6 +20,7 @@ from deepcheap.gates import (
     yarotsky_square,
 )
 from deepcheap.precision import dtype_name, resolve_dtype
+from deepcheap.seeds import torch_generator
 
 KINDS = ("product", "square", "bit", "identity", "shallow", "relu-square", "relu-product")
 
@@ -57,7 +58,7 @@ def gate(
     elif kind in ("relu-square", "relu-product"):
         build_relu = yarotsky_square if kind == "relu-square" else yarotsky_product
         g = build_relu(depth, eps=None if depth is not None else eps, domain=lo_hi, dtype=dt)
-        measured = max_error(g, lo_hi, points)
+        measured = max_error(g, lo_hi, points, generator=torch_generator(0))
         measured_on = f"{points} points of [{lo_hi[0]:g}, {lo_hi[1]:g}]^{g.n_inputs}"
     else:
         act = activation or "softplus"
@@ -67,7 +68,7 @@ def gate(
             g = identity_gate(act, 2, dt, scale, domain=lo_hi)
         else:
             g = (product_gate if kind == "product" else square_gate)(act, order, dt, scale, domain=lo_hi)
-        measured = max_error(g, lo_hi, points)
+        measured = max_error(g, lo_hi, points, generator=torch_generator(0))
         measured_on = f"{points} points of [{lo_hi[0]:g}, {lo_hi[1]:g}]^{g.n_inputs}"
     payload = {
         "gate": kind,

@@ -11,11 +11,23 @@ Smooth gates (one stencil construction, :mod:`deepcheap.gates.smooth`): :func:`p
 ReLU: :func:`yarotsky_square`, :func:`yarotsky_product` (Yarotsky 2017). Every gate is an
 ``nn.Sequential`` with ``neurons``, ``synapses``, ``scale``, ``bias``, ``target(x)`` and
 ``predicted_error(domain, dtype)``; :func:`max_error` measures it.
+
+The same smooth gate in mpmath at up to 50 digits: :func:`multiprecision_gate`
+(:mod:`deepcheap.gates.multiprecision`); its error against the scale in any arithmetic, and the floor
+each arithmetic reaches: :func:`error_curve`, :func:`error_floor` (:mod:`deepcheap.gates.scans`).
 """
 
 from deepcheap.gates.base import Gate, max_error, sample_box
 from deepcheap.gates.bits import BitProductGate, bit_product_gate
-from deepcheap.gates.relu import YarotskyProduct, YarotskySquare, yarotsky_product, yarotsky_square
+from deepcheap.gates.multiprecision import MultiprecisionGate, arithmetic, multiprecision_gate
+from deepcheap.gates.relu import (
+    YarotskyProduct,
+    YarotskySquare,
+    best_relu_product_errors,
+    yarotsky_product,
+    yarotsky_square,
+)
+from deepcheap.gates.scans import ErrorCurve, error_curve, error_floor, fitted_floor_exponent
 from deepcheap.gates.smooth import (
     StencilGate,
     identity_gate,
@@ -28,14 +40,22 @@ from deepcheap.gates.smooth import (
 
 __all__ = [
     "BitProductGate",
+    "ErrorCurve",
     "Gate",
+    "MultiprecisionGate",
     "StencilGate",
     "YarotskyProduct",
     "YarotskySquare",
+    "arithmetic",
+    "best_relu_product_errors",
     "bit_product_gate",
+    "error_curve",
+    "error_floor",
+    "fitted_floor_exponent",
     "identity_gate",
     "max_error",
     "monomial_gate",
+    "multiprecision_gate",
     "product_gate",
     "sample_box",
     "shallow_product_gate",

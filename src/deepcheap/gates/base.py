@@ -7,6 +7,7 @@ import math
 
 import torch
 from torch import nn
+from torch.nn.utils import skip_init
 
 from deepcheap.errors import InvalidArgumentError, check_domain, check_int_range, check_memory
 from deepcheap.precision import resolve_dtype
@@ -68,18 +69,6 @@ class Gate(nn.Sequential):
     def predicted_error(self, domain=None, dtype=None) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def summary(self) -> dict:
-        """Counts and parameters as plain numbers (JSON-ready)."""
-        return {
-            "gate": type(self).__name__,
-            "neurons": self.neurons,
-            "synapses": self.synapses,
-            "depth": self.depth,
-            "scale": self.scale,
-            "bias": self.bias,
-            "predicted_error": self.predicted_error(),
-        }
-
 
 def radius(domain: tuple[float, float]) -> float:
     lo, hi = domain
@@ -89,7 +78,11 @@ def radius(domain: tuple[float, float]) -> float:
 def sample_box(domain, n_inputs: int, points: int = 16_384, *, dtype=torch.float64,
                generator: torch.Generator | None = None) -> torch.Tensor:
     """At least ``points`` points of the box [lo, hi]^n: a regular grid (corners included) when
-    n <= 3, otherwise corners (all 2^n when n <= 10, else 256 random ones) plus uniform random points."""
+    n <= 3, otherwise corners (all 2^n when n <= 10, else 256 random ones) plus uniform random points.
+
+    The grid draws nothing; above 3 inputs the points are random and ``generator`` is required
+    (:func:`deepcheap.seeds.torch_generator`): nothing here draws from torch's global generator.
+    """
     lo, hi = check_domain(domain)
     n = check_int_range("n_inputs", n_inputs, 1)
     points = check_int_range("points", points, 1, hint="(the number of points at which the error is measured)")
@@ -102,6 +95,10 @@ def sample_box(domain, n_inputs: int, points: int = 16_384, *, dtype=torch.float
         axis = torch.linspace(lo, hi, per_axis, dtype=torch.float64)
         grid = torch.cartesian_prod(*([axis] * n)).reshape(-1, n)
         return grid.to(dtype)
+    if generator is None:
+        raise InvalidArgumentError(
+            f"a box of {n} inputs is sampled at random points: pass generator=deepcheap.seeds.torch_generator(seed) "
+            "(a grid is used, and no generator needed, up to 3 inputs).")
     if n <= MAX_ALL_CORNERS:
         bits = torch.cartesian_prod(*([torch.tensor([0.0, 1.0], dtype=torch.float64)] * n))
     else:
@@ -111,8 +108,9 @@ def sample_box(domain, n_inputs: int, points: int = 16_384, *, dtype=torch.float
     return torch.cat([corners, rand]).to(dtype)
 
 
-def max_error(gate: Gate, domain=None, points: int = 16_384, *, generator=None) -> float:
-    """Measured max |gate(x) - target(x)| over :func:`sample_box` (target in float64).
+def max_error(gate: Gate, domain=None, points: int = 16_384, *, generator: torch.Generator | None = None) -> float:
+    """Measured max |gate(x) - target(x)| over :func:`sample_box` (target in float64); ``generator`` is
+    required for gates of more than 3 inputs, measured at random points.
 
     Refuses a domain on which the exact target itself overflows float64 (the error would be a meaningless inf).
     """
@@ -133,10 +131,13 @@ def max_error(gate: Gate, domain=None, points: int = 16_384, *, generator=None) 
 def dense(weight, bias=None, *, dtype, device) -> nn.Linear:
     """An ``nn.Linear`` with the given exact weights (rows = outputs), frozen.
 
-    Constructed networks are exact; call ``.requires_grad_(True)`` on a gate to fine-tune it.
+    Built without its random initialisation (``skip_init``), so constructing a gate leaves torch's
+    global generator untouched. Constructed networks are exact; call ``.requires_grad_(True)`` on a
+    gate to fine-tune it.
     """
     w = torch.as_tensor(weight, dtype=torch.float64)
-    layer = nn.Linear(w.shape[1], w.shape[0], bias=bias is not None, dtype=dtype, device=device)
+    layer = skip_init(nn.Linear, w.shape[1], w.shape[0], bias=bias is not None, dtype=dtype,
+                      device=torch.get_default_device() if device is None else device)
     with torch.no_grad():
         layer.weight.copy_(w.to(dtype))
         if bias is not None:

@@ -26,7 +26,7 @@ from torch import nn
 
 from deepcheap.activations import get_activation
 from deepcheap.errors import InvalidArgumentError, PrecisionError, check_domain, check_int_range, check_positive
-from deepcheap.gates.base import Gate, dense, radius
+from deepcheap.gates.base import Gate, dense, radius, sample_box
 from deepcheap.precision import machine_epsilon, resolve_dtype
 
 MAX_DEPTH = 40
@@ -177,3 +177,24 @@ def yarotsky_product(m: int | None = None, *, eps: float | None = None, domain=(
     domain = check_domain(domain)
     dtype = resolve_dtype(dtype)
     return YarotskyProduct(_resolve_depth(m, eps, _square_range(domain), dtype), domain, dtype=dtype, device=device)
+
+
+def best_relu_product_errors(scales, points: int = 4096, dtype=torch.float64) -> list[float]:
+    """Max |error| on a grid of [-1, 1]^2 of the best 2-4-1 ReLU network for x y at each scale lambda:
+    hidden units relu(lambda (s1 x + s2 y)) for the four sign pairs of Theorem 1's gate, read out by least
+    squares (weights and an output bias, fitted in float64).
+
+    It does not improve as lambda -> 0: relu(lambda z) = lambda relu(z) (positive homogeneity), so shrinking
+    lambda only rescales the hidden layer, and the best read-out undoes it. Smooth gates need sigma''(b) != 0.
+    """
+    dtype = resolve_dtype(dtype)
+    x = sample_box((-1.0, 1.0), 2, points, dtype=torch.float64)
+    target = (x[:, 0] * x[:, 1]).numpy()
+    signs = torch.tensor([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]], dtype=torch.float64)
+    errors = []
+    for scale in scales:
+        hidden = torch.relu((x @ (check_positive("scale", scale) * signs).T).to(dtype)).to(torch.float64).numpy()
+        design = np.hstack([hidden, np.ones((len(x), 1))])
+        coef, *_ = np.linalg.lstsq(design, target, rcond=None)
+        errors.append(float(np.abs(design @ coef - target).max()))
+    return errors

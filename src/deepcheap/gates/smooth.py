@@ -24,7 +24,7 @@ import mpmath
 import numpy as np
 import torch
 
-from deepcheap.activations import Activation, get_activation, require_smooth
+from deepcheap.activations import EXACT_DIGITS, Activation, get_activation, require_smooth
 from deepcheap.errors import (
     InvalidArgumentError,
     UnsupportedActivationError,
@@ -50,9 +50,11 @@ class StencilGate(Gate):
     """
 
     def __init__(self, stencil: Stencil, activation: Activation, bias: float, scale: float, *,
-                 domain, dtype, device=None, keep_constant_units: bool = False, name: str = "gate"):
+                 domain, dtype, device=None, keep_constant_units: bool = False, name: str = "gate",
+                 order: int | None = None):
         self.stencil = stencil
         self.activation = activation
+        self.order = order  # 4: the bias is a zero of sigma^(p+2) (the lambda^2 term vanishes)
         w1, b1, readout, constant = stencil_weights(stencil, activation, bias, scale, keep_constant_units)
         first = dense(w1, b1 if bias else None, dtype=dtype, device=device)
         folded = constant != 0.0 or (len(readout) < stencil.units)
@@ -79,10 +81,6 @@ class StencilGate(Gate):
         """Largest read-out weight magnitude (grows like scale^-p)."""
         return float(self[2].weight.abs().max())
 
-    def summary(self) -> dict:
-        return {**super().summary(), "activation": self.activation.name, "name": self.name,
-                "output_weight": self.output_weight}
-
 
 def stencil_weights(stencil: Stencil, activation: Activation, bias: float, scale: float,
                     keep_constant_units: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -96,15 +94,20 @@ def stencil_weights(stencil: Stencil, activation: Activation, bias: float, scale
     return w1.copy(), b1.copy(), readout.copy(), constant
 
 
+def readout_denominator(stencil: Stencil, activation: Activation, bias, scale) -> mpmath.mpf:
+    """c_p scale^p (p!/r!) N in mpmath at the caller's precision: read-out weight m is w_m over it."""
+    p = stencil.degree
+    c_p = activation.taylor(bias, p, exact=True)[p]
+    factor = stencil.leading_factor
+    return c_p * mpmath.mpf(scale) ** p * int(factor.numerator) / int(factor.denominator)
+
+
 @lru_cache(maxsize=4096)
 def _stencil_weights(stencil: Stencil, name: str, bias: float, scale: float, keep_constant_units: bool):
     activation = get_activation(name)
-    p = stencil.degree
     keep = np.ones(stencil.units, dtype=bool) if keep_constant_units else ~stencil.constant_units
-    with mpmath.workdps(50):
-        c_p = activation.taylor(bias, p, exact=True)[p]
-        factor = stencil.leading_factor
-        denominator = float(c_p * mpmath.mpf(scale) ** p * int(factor.numerator) / int(factor.denominator))
+    with mpmath.workdps(EXACT_DIGITS):
+        denominator = float(readout_denominator(stencil, activation, bias, scale))
     readout = stencil.weights[keep] / denominator
     sigma_b = float(activation(torch.tensor(bias, dtype=torch.float64)))
     constant = float(stencil.weights[~keep].sum() / denominator * sigma_b)
@@ -132,7 +135,7 @@ def stencil_gate(stencil: Stencil, activation="softplus", *, order: int | None =
     model = stencil_error_model(act, stencil, bias, R, dtype)
     scale = model.best_scale() if scale is None else scale
     return StencilGate(stencil, act, bias, scale, domain=domain, dtype=dtype, device=device,
-                       keep_constant_units=keep_constant_units, name=name)
+                       keep_constant_units=keep_constant_units, name=name, order=order)
 
 
 def _check_radius(R: float, p: int) -> None:
