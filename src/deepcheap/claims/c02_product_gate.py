@@ -26,7 +26,7 @@ import numpy as np
 
 from deepcheap.activations import get_activation
 from deepcheap.claims.base import Claim, Summary, Trial
-from deepcheap.claims.checks import Check
+from deepcheap.claims.checks import Check, farthest_from
 from deepcheap.claims.presentation import FigureSpec, Panel, Series, Table
 from deepcheap.errors import UnsupportedActivationError
 from deepcheap.fits import loglog_slope
@@ -145,13 +145,6 @@ def _finite(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
-def _worst(values: list[float | None], predicted: float) -> float | None:
-    """The value farthest from the prediction (None if one is missing: a missing measurement fails)."""
-    if not values or any(v is None for v in values):
-        return None
-    return max(values, key=lambda v: abs(v - predicted))
-
-
 def summarize(records: list[dict], config: Config) -> Summary:
     res = {r["trial"]: r["result"] for r in records}
     curves = {(a, d, o): res[f"{a}-{d}-order{o}"]  # in the configuration's order
@@ -193,7 +186,7 @@ def summarize(records: list[dict], config: Config) -> Summary:
         floor_rows.append([act, order, *[c["floor"] for c in r["curves"]], r["exponent"], floor_exponent(order)])
     for order in config.orders:
         predicted = floor_exponent(order)
-        worst = _worst(exponents[order], predicted)
+        worst = farthest_from(exponents[order], predicted)
         label = "paper's gate" if order == 2 else f"order-{order} gate"
         checks.append(Check.measurement(
             f"floor exponent in eps, {label} (worst activation)", worst, predicted=predicted,
@@ -226,7 +219,7 @@ def summarize(records: list[dict], config: Config) -> Summary:
                                   default=None),
         "unsupported": unsupported,
     }
-    e2 = _worst(exponents.get(2, []), floor_exponent(2))
+    e2 = farthest_from(exponents.get(2, []), floor_exponent(2))
     headline = (f"error ~ lambda^{exact_slope:.2f} at {config.exact_digits} digits, down to {exact_best:.1g}; "
                 f"float floors ~ eps^{e2:.2f} (predicted 1/2)" if exact_slope is not None and e2 is not None
                 else "the product gate's error curves (a measurement is missing: see the checks)")

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import deepcheap
 from deepcheap import library
 from deepcheap.claims.base import Claim, Summary, Trial
-from deepcheap.claims.checks import Check
+from deepcheap.claims.checks import Check, farthest_from
 from deepcheap.claims.presentation import FigureSpec, Panel, Series, Table
 from deepcheap.errors import PrecisionError
 from deepcheap.fits import loglog_slope
@@ -127,11 +127,6 @@ def _weight_fit(nets: list[dict], against: str) -> float | None:
     return slope if slope == slope else None  # NaN (non-positive errors) -> None
 
 
-def _worst(values: list[float | None], predicted: float) -> float | None:
-    """The exponent farthest from the prediction; None (a failed measurement) if one could not be fitted."""
-    return None if not values or None in values else max(values, key=lambda v: abs(v - predicted))
-
-
 def summarize(records: list[dict], config: Config) -> Summary:
     res = {r["trial"]: r["result"] for r in records}
     labels = [spec[0] for spec in config.polynomials]
@@ -186,7 +181,7 @@ def summarize(records: list[dict], config: Config) -> Summary:
     ]
     for order in config.orders:
         predicted = weight_exponent(order)
-        worst = _worst(exponents[order], predicted)
+        worst = farthest_from(exponents[order], predicted)
         label = "paper's order-2 gates" if order == 2 else f"order-{order} gates"
         checks.append(Check.measurement(
             f"exponent of the largest weight in the measured error, {label} (worst polynomial)", worst,
@@ -207,8 +202,8 @@ def summarize(records: list[dict], config: Config) -> Summary:
                "eps_refused_by_the_compiler": refused, "short_of_smallest_eps": short_of_smallest,
                "weight_exponent_predicted": {str(o): weight_exponent(o) for o in config.orders},
                "per_polynomial": metrics_per}
-    fitted = ", ".join(f"error^{_worst(exponents[o], weight_exponent(o)):.2f} (order {o})" for o in config.orders
-                       if _worst(exponents[o], weight_exponent(o)) is not None)
+    fitted = ", ".join(f"error^{farthest_from(exponents[o], weight_exponent(o)):.2f} (order {o})" for o in config.orders
+                       if farthest_from(exponents[o], weight_exponent(o)) is not None)
     headline = (f"neurons fixed across eps {max(config.eps_deep):g}..{smallest:g} for all {len(labels)} polynomials, "
                 f"max error/eps {worst_ratio:.2g}; weights grow like {fitted or '?'}"
                 if worst_ratio is not None and not varying

@@ -22,9 +22,9 @@ or on a limitation of it (``caveat=True``: failing it means the statement holds 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
-import dataclasses
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -115,6 +115,18 @@ def fmt(x: Any) -> str:
             return f"{x:.4g}"
         return f"{x:.3g}"
     return str(x)
+
+
+def farthest_from(values: Sequence[float | None], predicted: float) -> float | None:
+    """The value farthest from the prediction: the one a measurement check should test (None if any is missing,
+    so that a missing value fails its check).
+
+    >>> farthest_from([1.9, 2.05, 2.2], 2.0)
+    2.2
+    """
+    if not values or any(v is None for v in values):
+        return None
+    return max(values, key=lambda v: abs(v - predicted))
 
 
 def measurements(checks: Sequence[Check]) -> list[Check]:
