@@ -11,14 +11,18 @@ import deepcheap
 from deepcheap import library
 from deepcheap.bayes import (
     BoltzmannClassifier,
+    HamiltonianClassifier,
     bayes_posterior,
     boltzmann_form,
-    lattice_neighbours,
+    fit_pair_couplings,
+    fit_pair_couplings_each,
     read_out_couplings,
     softmax_posterior,
 )
 from deepcheap.errors import InvalidArgumentError
+from deepcheap.physics.exact import enumerate_states, exact_distribution, log_partition
 from deepcheap.physics.gaussian_classes import GaussianClasses
+from deepcheap.physics.lattice import neighbour_pairs
 
 
 @settings(max_examples=60, deadline=None)
@@ -58,10 +62,41 @@ def test_read_out_recovers_exact_couplings_from_exact_log_odds():
     symbols = sorted(library.ising_2d(L).free_symbols, key=str)
     energy = sp.lambdify(symbols, library.ising_2d(L))(*spins.reshape(400, -1).T)
     log_odds = -dbeta * energy + 0.2  # log p(T2|s)/p(T1|s) = (beta_1 - beta_2) E + const, here beta_2 - beta_1 = dbeta
-    fit = read_out_couplings(spins, log_odds, lattice_neighbours(L))
-    assert fit["nn_mean"] == pytest.approx(dbeta, rel=1e-10)
-    assert fit["other_max_abs"] < 1e-10
-    assert fit["nn_pairs"] == 2 * L * L
+    fit = read_out_couplings(spins, log_odds, neighbour_pairs(L))
+    assert fit.nn_mean == pytest.approx(dbeta, rel=1e-10)
+    assert fit.other_max_abs < 1e-10
+    assert fit.nn_pairs == 2 * L * L and fit.other_pairs == 9 * 8 // 2 - 2 * L * L
+    assert fit.intercept == pytest.approx(0.2, abs=1e-10) and fit.field_max_abs < 1e-10
+    pairs = fit_pair_couplings(spins, log_odds)
+    assert np.allclose(pairs.couplings, pairs.couplings.T) and np.all(np.diag(pairs.couplings) == 0)
+    assert pairs.couplings[0, 1] == pytest.approx(dbeta, rel=1e-10) and abs(pairs.couplings[0, 4]) < 1e-10
+    both = fit_pair_couplings_each(spins, np.column_stack([log_odds, -2 * log_odds]))  # one solve, two read-outs
+    assert both[1].couplings[0, 1] == pytest.approx(-2 * dbeta, rel=1e-10)
+    assert np.allclose(both[0].couplings, pairs.couplings, atol=1e-12)
+
+
+def test_neighbour_pairs_are_the_bonds_of_the_periodic_lattice():
+    for L in (2, 3, 5):
+        brute = {tuple(sorted((r * L + c, ((r + 1) % L) * L + c))) for r in range(L) for c in range(L)}
+        brute |= {tuple(sorted((r * L + c, r * L + (c + 1) % L))) for r in range(L) for c in range(L)}
+        assert neighbour_pairs(L) == sorted(brute)
+    assert neighbour_pairs(5, dims=1) == [(0, 1), (0, 4), (1, 2), (2, 3), (3, 4)]
+
+
+def test_hamiltonian_classifier_is_the_exact_posterior_and_leaves_the_global_rng_alone():
+    """The Ising head (weights -beta, bias -ln Z + ln prior) against the enumerated posterior."""
+    L, temps = 3, (2.0, 3.0)
+    states, energies = enumerate_states(L)
+    likelihood = np.column_stack([exact_distribution(L, t)[1] for t in temps])
+    energy = torch.nn.Module()
+    energy.forward = lambda x: torch.as_tensor(energies, dtype=torch.float64)  # the energy of every state
+    before = torch.random.get_rng_state()
+    classifier = HamiltonianClassifier(energy, [1 / t for t in temps], [log_partition(L, t) for t in temps],
+                                       [0.3, 0.7])
+    assert torch.equal(before, torch.random.get_rng_state())
+    with torch.no_grad():
+        posterior = classifier(torch.zeros(len(states), L * L)).exp().numpy()
+    np.testing.assert_allclose(posterior, bayes_posterior(likelihood, [0.3, 0.7]), atol=1e-12)
 
 
 def test_bad_input_is_refused():
@@ -70,6 +105,6 @@ def test_bad_input_is_refused():
     with pytest.raises(InvalidArgumentError, match="zero likelihood"):
         bayes_posterior(np.zeros((1, 2)), [0.5, 0.5])
     with pytest.raises(InvalidArgumentError, match="configurations"):
-        read_out_couplings(np.ones((3, 3, 3)), np.zeros(3), lattice_neighbours(3))
+        read_out_couplings(np.ones((3, 3, 3)), np.zeros(3), neighbour_pairs(3))
     with pytest.raises(InvalidArgumentError, match="mu"):
         BoltzmannClassifier([torch.nn.Identity()], [0.0, 1.0])

@@ -23,6 +23,8 @@ def m(value, caveat=False):
         ([m(float("nan"))], "fails"),
         ([m(None)], "fails"),
         ([], "untested"),
+        ([m(1.0, caveat=True)], "untested"),
+        ([m(5.0, caveat=True)], "untested"),
         ([Check.identity("i", 5.0, high=1), Check.construction("c", 3, high=0)], "untested"),
         ([m(1.0), Check.identity("i", 5.0, high=1), Check.construction("c", 3, high=0)], "holds"),
     ],

@@ -16,8 +16,7 @@ from typer.testing import CliRunner
 from deepcheap.cli import app
 from deepcheap.physics.exact import exact_thermodynamics, onsager_energy
 from deepcheap.physics.kaufman import kaufman
-
-T_C = 2.269185314213022
+from deepcheap.physics.lattice import T_CRITICAL as T_C
 
 
 def mp_log_z(L: int, K) -> mp.mpf:
@@ -50,9 +49,10 @@ def check_against_oracle(L, T, tolerance, **options):
     got = exact_thermodynamics(L, T)
     want = oracle(L, T, **options)
     for key in KEYS:
-        error = abs(got[key] - want[key])
-        assert error <= tolerance * abs(want[key]), (L, T, key, got[key], want[key])
-        assert error <= max(got[f"{key}_error"], 1e-15 * abs(want[key])), (L, T, key, error, got[f"{key}_error"])
+        value, estimate = getattr(got, key), getattr(got, f"{key}_error")
+        error = abs(value - want[key])
+        assert error <= tolerance * abs(want[key]), (L, T, key, value, want[key])
+        assert error <= max(estimate, 1e-15 * abs(want[key])), (L, T, key, error, estimate)
     return got
 
 
@@ -70,7 +70,7 @@ def test_kaufman_matches_at_16384(T):
 
 def test_cli_json_at_4096_and_T_c_within_1e6_of_mpmath():
     """The acceptance: `deepcheap ising exact --L 4096 --T 2.269185314213022 --json`."""
-    result = CliRunner().invoke(app, ["ising", "exact", "--L", "4096", "--T", "2.269185314213022", "--json"])
+    result = CliRunner().invoke(app, ["ising", "exact", "--L", "4096", "--T", repr(T_C), "--json"])
     got = json.loads(result.stdout)
     want = oracle(4096, T_C)
     assert got["specific_heat_per_site"] == pytest.approx(want["specific_heat_per_site"], rel=1e-6)
@@ -78,7 +78,7 @@ def test_cli_json_at_4096_and_T_c_within_1e6_of_mpmath():
     assert got["specific_heat_per_site"] == pytest.approx(4.2516, abs=1e-4)  # was 3.92 with the fixed stencil
 
 
-@pytest.mark.parametrize(("L", "T"), [(64, 0.5), (64, 25.0), (8, 1.0), (12, 50.0), (5, 2.269185314213022)])
+@pytest.mark.parametrize(("L", "T"), [(64, 0.5), (64, 25.0), (8, 1.0), (12, 50.0), (5, T_C)])
 def test_series_and_small_lattices_match_the_oracle(L, T):
     """Low- and high-temperature series (L >= 16, t or tanh K <= 0.05) and the closed form at small L."""
     check_against_oracle(L, T, 1e-9, dps=70, step="1e-25")
@@ -93,16 +93,16 @@ def test_series_take_over_far_from_T_c():
 @pytest.mark.parametrize("L", [4, 8, 64, 4096])
 def test_ground_state_at_T_1e_minus_4(L):
     r = exact_thermodynamics(L, 1e-4)
-    assert r["energy_per_site"] == -2.0
-    assert abs(r["specific_heat_per_site"]) <= r["specific_heat_per_site_error"] + 1e-300
+    assert r.energy_per_site == -2.0
+    assert abs(r.specific_heat_per_site) <= r.specific_heat_per_site_error + 1e-300
 
 
 @pytest.mark.parametrize("L", [5, 64, 4096])
 def test_high_temperature_limit_at_T_1e300(L):
     r = exact_thermodynamics(L, 1e300)
     K = 1e-300
-    assert r["energy_per_site"] == pytest.approx(-2 * np.tanh(K), rel=1e-12)
-    assert r["free_energy_per_site"] == pytest.approx(-1e300 * np.log(2), rel=1e-12)
+    assert r.energy_per_site == pytest.approx(-2 * np.tanh(K), rel=1e-12)
+    assert r.free_energy_per_site == pytest.approx(-1e300 * np.log(2), rel=1e-12)
     assert onsager_energy(1e300) == pytest.approx(-2e-300, rel=1e-12)
 
 
@@ -111,13 +111,13 @@ def test_chain_analytic_derivatives_match_enumeration(T):
     chain = exact_thermodynamics(12, T, dims=1, method="transfer")
     enum = exact_thermodynamics(12, T, dims=1, method="enumeration")
     for key in KEYS:
-        assert chain[key] == pytest.approx(enum[key], rel=1e-10, abs=1e-13)
+        assert getattr(chain, key) == pytest.approx(getattr(enum, key), rel=1e-10, abs=1e-13)
 
 
 def test_chain_at_extremes_is_finite():
     cold = exact_thermodynamics(10**8, 1e-4, dims=1)
     hot = exact_thermodynamics(10**8, 1e300, dims=1)
-    assert cold["energy_per_site"] == -1.0 and hot["energy_per_site"] == pytest.approx(-1e-300, rel=1e-12)
+    assert cold.energy_per_site == -1.0 and hot.energy_per_site == pytest.approx(-1e-300, rel=1e-12)
 
 
 def test_cli_prints_only_the_digits_each_value_has():

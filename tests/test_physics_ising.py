@@ -57,7 +57,7 @@ def test_energy_matches_a_loop_over_bonds(L, seed):
 def test_enumeration_reproduces_the_published_4x4_values():
     for T, expected in REFERENCE_4X4.items():
         exact = exact_thermodynamics(4, T)
-        got = [exact[key] for key, _ in OBSERVABLES]
+        got = [getattr(exact, key) for key, _ in OBSERVABLES]
         np.testing.assert_allclose(got, expected, rtol=0, atol=2e-10)
 
 
@@ -86,18 +86,19 @@ def test_one_dimensional_transfer_equals_enumeration():
 def test_kaufman_derivatives_match_enumeration_moments():
     for T in TEMPERATURES:
         a, b = exact_thermodynamics(4, T, method="kaufman"), exact_thermodynamics(4, T, method="enumeration")
-        assert a["energy_per_site"] == pytest.approx(b["energy_per_site"], abs=1e-9)
-        assert a["specific_heat_per_site"] == pytest.approx(b["specific_heat_per_site"], abs=1e-6)
+        assert a.energy_per_site == pytest.approx(b.energy_per_site, abs=1e-9)
+        assert a.specific_heat_per_site == pytest.approx(b.specific_heat_per_site, abs=1e-6)
+        assert a.abs_magnetization is None and b.abs_magnetization is not None
 
 
 def test_kaufman_is_stable_on_large_lattices_and_approaches_onsager():
     for T in (1.5, 2.0, 3.0):
         big = exact_thermodynamics(512, T, method="kaufman")
-        assert math.isfinite(big["free_energy_per_site"])
-        assert big["energy_per_site"] == pytest.approx(onsager_energy(T), abs=1e-8)
+        assert math.isfinite(big.free_energy_per_site)
+        assert big.energy_per_site == pytest.approx(onsager_energy(T), abs=1e-8)
         # below T_c the two ordered states add -T ln 2 / N to the finite-lattice free energy
         correction = -T * math.log(2) / 512**2 if T < T_CRITICAL else 0.0
-        assert big["free_energy_per_site"] == pytest.approx(onsager_free_energy(T) + correction, abs=1e-9)
+        assert big.free_energy_per_site == pytest.approx(onsager_free_energy(T) + correction, abs=1e-9)
 
 
 def test_onsager_energy_is_exactly_minus_sqrt2_at_tc():
@@ -126,7 +127,8 @@ def test_exact_distribution_and_sampling():
 def test_samplers_match_the_exact_4x4_values_within_3_standard_errors(algorithm, T):
     summary = sample_summary(4, T, algorithm=algorithm, sweeps=20000, seed=0)
     for (key, error_key), expected in zip(OBSERVABLES, REFERENCE_4X4[T], strict=True):
-        assert abs(summary[key] - expected) <= 3 * summary[error_key], (key, summary[key], expected)
+        got, error = getattr(summary, key), getattr(summary, error_key)
+        assert abs(got - expected) <= 3 * error, (key, got, expected)
 
 
 @pytest.mark.parametrize("L", [16, 32])
@@ -135,8 +137,8 @@ def test_samplers_match_the_exact_4x4_values_within_3_standard_errors(algorithm,
 def test_large_lattice_energies_match_kaufman(L, algorithm, T):
     sweeps = 40000 if algorithm == "metropolis" else 8000
     summary = sample_summary(L, T, algorithm=algorithm, sweeps=sweeps, seed=2, bins=16)
-    exact = exact_thermodynamics(L, T, method="kaufman")["energy_per_site"]
-    assert abs(summary["energy_per_site"] - exact) <= 3 * summary["energy_stderr"]
+    exact = exact_thermodynamics(L, T, method="kaufman").energy_per_site
+    assert abs(summary.energy_per_site - exact) <= 3 * summary.energy_stderr
 
 
 @pytest.mark.parametrize("algorithm", ["metropolis", "wolff"])
@@ -148,8 +150,8 @@ def test_tracked_totals_equal_recomputed_ones(algorithm):
 
 def test_one_dimensional_sampler_matches_the_transfer_matrix():
     summary = sample_summary(16, 1.0, dims=1, algorithm="metropolis", sweeps=20000, seed=4)
-    exact = exact_thermodynamics(16, 1.0, dims=1, method="transfer")["energy_per_site"]
-    assert abs(summary["energy_per_site"] - exact) <= 3 * summary["energy_stderr"]
+    exact = exact_thermodynamics(16, 1.0, dims=1, method="transfer").energy_per_site
+    assert abs(summary.energy_per_site - exact) <= 3 * summary.energy_stderr
 
 
 def test_results_do_not_depend_on_the_thread_count():
@@ -200,9 +202,10 @@ def test_jackknife_of_a_mean_equals_the_standard_error():
     (lambda: log_partition(12, 2.0, method="transfer"), "method='kaufman'"),
     (lambda: log_partition(8, 2.0, dims=1, method="kaufman"), "method='transfer'"),
     (lambda: log_partition(4, 2.0, method="magic"), "method must be one of"),
-    (lambda: run_chain(4, 2.0, sweeps=0), "sweeps must be >= 1"),
-    (lambda: run_chain(4, -1.0), "T must be > 0"),
-    (lambda: run_chain(4, 2.0, algorithm="heatbath"), "algorithm must be one of"),
+    (lambda: run_chain(4, 2.0, sweeps=0, seed=0), "sweeps must be >= 1"),
+    (lambda: run_chain(4, -1.0, seed=0), "T must be > 0"),
+    (lambda: run_chain(4, 2.0, algorithm="heatbath", seed=0), "algorithm must be one of"),
+    (lambda: run_chain(4, 2.0, seed=-1), "non-negative integer"),
     (lambda: energy(np.zeros((3, 3))), "-1 or +1"),
 ])
 def test_bad_input_raises_clear_errors(call, fragment):
@@ -216,12 +219,21 @@ def test_cli_json_contracts():
     out = runner.invoke(app, ["ising", "sample", "--L", "8", "--T", "2.5", "--sweeps", "400", "--json"])
     assert out.exit_code == 0, out.output
     payload = json.loads(out.stdout)
-    assert {"energy_per_site", "energy_stderr", "abs_magnetization", "abs_magnetization_stderr", "tau_int",
-            "flips_per_ns"} <= payload.keys()
+    assert set(payload) == {"L", "T", "dims", "algorithm", "sweeps", "chains", "energy_per_site", "energy_stderr",
+                            "abs_magnetization", "abs_magnetization_stderr", "specific_heat_per_site",
+                            "specific_heat_stderr", "binder_cumulant", "binder_stderr", "tau_int", "flips_per_ns",
+                            "seconds", "equilibration", "warnings"}
+    assert set(payload["equilibration"]) == {"half_difference_sigma", "tau_int", "sweeps_per_tau", "passed", "reason",
+                                             "capped_sweeps"}
     out = runner.invoke(app, ["ising", "exact", "--L", "4", "--T", "2.0", "--json"])
     payload = json.loads(out.stdout)
     assert payload["method"] == "enumeration"
     assert payload["energy_per_site"] == pytest.approx(REFERENCE_4X4[2.0][0], abs=1e-9)
-    assert {"free_energy_per_site", "specific_heat_per_site"} <= payload.keys()
+    assert set(payload) == {"L", "T", "dims", "method", "energy_per_site", "energy_per_site_error",
+                            "free_energy_per_site", "free_energy_per_site_error", "specific_heat_per_site",
+                            "specific_heat_per_site_error", "abs_magnetization", "binder_cumulant",
+                            "onsager_energy_per_site", "onsager_free_energy_per_site"}
+    kaufman = json.loads(runner.invoke(app, ["ising", "exact", "--L", "8", "--json"]).stdout)
+    assert "abs_magnetization" not in kaufman and kaufman["method"] == "kaufman"
     bad = runner.invoke(app, ["ising", "exact", "--L", "9", "--method", "enumeration"])
     assert bad.exit_code == 2 and "kaufman" in bad.output

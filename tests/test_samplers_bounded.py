@@ -10,10 +10,9 @@ from typer.testing import CliRunner
 from deepcheap.cli import app
 from deepcheap.errors import ResourceLimitError
 from deepcheap.physics.ising import sample_summary
+from deepcheap.physics.lattice import T_CRITICAL as T_C
 from deepcheap.physics.samplers import WOLFF_CAP, IsingChains, estimate_run, run_chain
 from deepcheap.physics.statistics import equilibration
-
-T_C = 2.269185314213022
 
 
 def test_wolff_flips_about_n_spins_per_sweep_from_a_random_start():
@@ -42,30 +41,32 @@ def test_wolff_streams_are_deterministic_per_seed():
 
 
 def test_a_run_is_sized_before_it_starts():
-    estimate = estimate_run(2048, 2.269, sweeps=10)
-    assert estimate["algorithm"] == "wolff" and estimate["seconds"] > 60
+    estimate = estimate_run(2048, T_C, sweeps=10)
+    assert estimate.algorithm == "wolff" and estimate.seconds > 60
     with pytest.raises(ResourceLimitError, match=r"--algorithm metropolis \(about \d+ s\)"):
-        sample_summary(2048, 2.269, sweeps=10, max_seconds=60)
-    assert estimate_run(16, 2.269, sweeps=4000)["seconds"] < 5  # the default `ising sample` runs
+        sample_summary(2048, T_C, sweeps=10, max_seconds=60, seed=0)
+    assert estimate_run(16, T_C, sweeps=4000).seconds < 5  # the default `ising sample` runs
+    assert estimate.to_dict()["L"] == 2048
 
 
 def test_equilibration_flags_a_drift_and_a_short_run():
     rng = np.random.default_rng(0)
     noise = rng.normal(size=(4, 2000))
-    assert equilibration(noise)["passed"]
+    assert equilibration(noise).passed
     drifting = noise + np.linspace(0, 1, 2000)
     check = equilibration(drifting)
-    assert not check["passed"] and check["half_difference_sigma"] > 4 and "drifts" in check["reason"]
+    assert not check.passed and check.half_difference_sigma > 4 and "drifts" in check.reason
     short = equilibration(noise[:, :20])
-    assert not short["passed"] and "autocorrelation times" in short["reason"]
+    assert not short.passed and "autocorrelation times" in short.reason
 
 
 def test_every_sample_result_carries_the_diagnostic():
     good = sample_summary(8, 3.0, sweeps=2000, seed=0)
-    assert good["equilibration"]["passed"] and good["warnings"] == []
-    assert {"half_difference_sigma", "tau_int", "sweeps_per_tau", "capped_sweeps"} <= good["equilibration"].keys()
+    assert good.equilibration.passed and good.warnings == () and good.capped_sweeps == 0
+    record = good.to_dict()["equilibration"]
+    assert {"half_difference_sigma", "tau_int", "sweeps_per_tau", "capped_sweeps"} <= record.keys()
     short = sample_summary(8, 3.0, sweeps=16, seed=0, algorithm="metropolis")
-    assert not short["equilibration"]["passed"] and short["warnings"]
+    assert not short.equilibration.passed and short.warnings
 
 
 def test_cli_warns_on_stderr_and_keeps_json_clean():

@@ -12,12 +12,14 @@ p(y | x) = e^(-[H_y(x) + mu_y]) / N(x) = softmax(-H(x) - mu)_y: a network whose 
 computes the Hamiltonians needs only a softmax, and mu is the output bias. For classes with
 Boltzmann densities p(x | y) = e^(-beta_y E(x)) / Z_y, H_y = beta_y E + ln Z_y, so the log-odds of two
 classes are (beta_2 - beta_1) E(x) + const: a classifier's log-odds carry the energy function, which
-:func:`read_out_couplings` recovers by least squares on spin products.
+:func:`fit_pair_couplings` recovers by least squares on spin products (:func:`read_out_couplings`
+summarises it over a lattice's bonds, e.g. :func:`deepcheap.physics.lattice.neighbour_pairs`).
 """
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -72,14 +74,12 @@ class HamiltonianClassifier(torch.nn.Module):
         if log_z.shape != betas.shape:
             raise InvalidArgumentError("betas and log_z need one entry per class.")
         self.energy = energy
-        self.head = torch.nn.Linear(1, len(betas), dtype=dtype)
-        with torch.no_grad():
-            self.head.weight.copy_(torch.as_tensor(-betas[:, None], dtype=dtype))
-            self.head.bias.copy_(torch.as_tensor(-log_z + np.log(prior), dtype=dtype))
-        self.head.requires_grad_(False)
+        # the exact head as buffers (a torch.nn.Linear would draw its initial weights from torch's global RNG)
+        self.register_buffer("weight", torch.as_tensor(-betas, dtype=dtype))
+        self.register_buffer("bias", torch.as_tensor(-log_z + np.log(prior), dtype=dtype))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.log_softmax(self.head(self.energy(x).reshape(-1, 1)), dim=-1)
+        return torch.log_softmax(self.energy(x).reshape(-1, 1) * self.weight + self.bias, dim=-1)
 
 
 class BoltzmannClassifier(torch.nn.Module):
@@ -115,40 +115,81 @@ def pair_features(spins: np.ndarray, pairs: list[tuple[int, int]] | None = None)
     return np.hstack([np.ones((len(s), 1)), s, s[:, i] * s[:, j]]), pairs
 
 
-def read_out_couplings(spins: np.ndarray, log_odds: np.ndarray, neighbours: list[tuple[int, int]]) -> dict:
-    """Fit log-odds ~ c + sum_i h_i s_i + sum_{i<j} K_ij s_i s_j by least squares; summarise K.
+@dataclass(frozen=True, eq=False)
+class PairFit:
+    """log-odds ~ intercept + sum_i fields_i s_i + sum_{i<j} couplings_ij s_i s_j (couplings symmetric, zero
+    diagonal), fitted by least squares; residual and log-odds rms over the fitted configurations."""
 
-    Returns the mean and spread of K over the nearest-neighbour pairs, the largest |K| elsewhere,
-    the fields, the fit's residual, and every coefficient (in ``couplings``, keyed "i,j").
-    """
+    intercept: float
+    fields: np.ndarray  # (n,)
+    couplings: np.ndarray  # (n, n)
+    residual_rms: float
+    log_odds_rms: float
+
+    def summary(self, neighbours: list[tuple[int, int]]) -> CouplingSummary:
+        """The couplings over the bonds ``neighbours`` against every other pair."""
+        n = len(self.fields)
+        i, j = np.triu_indices(n, 1)
+        K = self.couplings[i, j]
+        nn = {tuple(sorted(p)) for p in neighbours}
+        is_nn = np.array([(a, b) in nn for a, b in zip(i.tolist(), j.tolist(), strict=True)])
+        other = K[~is_nn]
+        return CouplingSummary(
+            nn_mean=float(K[is_nn].mean()), nn_std=float(K[is_nn].std()),
+            other_rms=float(np.sqrt(np.mean(other**2))) if other.size else 0.0,
+            other_max_abs=float(np.abs(other).max()) if other.size else 0.0,
+            field_max_abs=float(np.abs(self.fields).max()), intercept=self.intercept,
+            residual_rms=self.residual_rms, log_odds_rms=self.log_odds_rms,
+            nn_pairs=int(is_nn.sum()), other_pairs=int((~is_nn).sum()))
+
+
+@dataclass(frozen=True)
+class CouplingSummary:
+    """Mean and spread of the couplings K over nearest-neighbour pairs, rms and largest |K| elsewhere, the
+    largest field, the intercept, and the fit's residual against the log-odds' own rms."""
+
+    nn_mean: float
+    nn_std: float
+    other_rms: float
+    other_max_abs: float
+    field_max_abs: float
+    intercept: float
+    residual_rms: float
+    log_odds_rms: float
+    nn_pairs: int
+    other_pairs: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def fit_pair_couplings(spins: np.ndarray, log_odds: np.ndarray) -> PairFit:
+    """Fit log-odds ~ c + sum_i h_i s_i + sum_{i<j} K_ij s_i s_j over flattened spins (N, n) by least squares."""
+    return fit_pair_couplings_each(spins, np.asarray(log_odds).reshape(-1, 1))[0]
+
+
+def fit_pair_couplings_each(spins: np.ndarray, log_odds: np.ndarray) -> list[PairFit]:
+    """:func:`fit_pair_couplings` for every column of ``log_odds`` (N, k): one least-squares solve."""
     X, pairs = pair_features(spins)
-    y = np.asarray(log_odds, dtype=np.float64).reshape(-1)
+    Y = np.asarray(log_odds, dtype=np.float64)
+    if Y.ndim != 2 or len(Y) != len(X):
+        raise InvalidArgumentError(f"log_odds needs one row per configuration ({len(X)}); got shape {Y.shape}.")
     if X.shape[0] <= X.shape[1]:
         raise InvalidArgumentError(f"{X.shape[1]} coefficients need more than {X.shape[0]} configurations; sample "
                                    f"at least {2 * X.shape[1]}.")
-    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
-    n = np.asarray(spins).reshape(len(spins), -1).shape[1]
-    K = coef[1 + n:]
-    nn = {tuple(sorted(p)) for p in neighbours}
-    is_nn = np.array([p in nn for p in pairs])
-    residual = y - X @ coef
-    return {
-        "nn_mean": float(K[is_nn].mean()), "nn_std": float(K[is_nn].std()),
-        "other_max_abs": float(np.abs(K[~is_nn]).max()) if (~is_nn).any() else 0.0,
-        "other_rms": float(np.sqrt(np.mean(K[~is_nn] ** 2))) if (~is_nn).any() else 0.0,
-        "field_max_abs": float(np.abs(coef[1:1 + n]).max()),
-        "intercept": float(coef[0]),
-        "residual_rms": float(np.sqrt(np.mean(residual**2))), "log_odds_rms": float(np.sqrt(np.mean(y**2))),
-        "nn_pairs": int(is_nn.sum()), "other_pairs": int((~is_nn).sum()),
-    }
+    coef, *_ = np.linalg.lstsq(X, Y, rcond=None)
+    residual = Y - X @ coef
+    n = X.shape[1] - 1 - len(pairs)
+    i, j = np.array(pairs, dtype=np.int64).reshape(-1, 2).T
+    fits = []
+    for col in range(Y.shape[1]):
+        K = np.zeros((n, n))
+        K[i, j] = K[j, i] = coef[1 + n:, col]
+        fits.append(PairFit(float(coef[0, col]), coef[1:1 + n, col], K, float(np.sqrt(np.mean(residual[:, col] ** 2))),
+                            float(np.sqrt(np.mean(Y[:, col] ** 2)))))
+    return fits
 
 
-def lattice_neighbours(L: int) -> list[tuple[int, int]]:
-    """Nearest-neighbour pairs (flattened row-major indices) of the periodic L x L lattice."""
-    pairs = set()
-    for r in range(L):
-        for c in range(L):
-            i = r * L + c
-            pairs.add(tuple(sorted((i, ((r + 1) % L) * L + c))))
-            pairs.add(tuple(sorted((i, r * L + (c + 1) % L))))
-    return sorted(pairs)
+def read_out_couplings(spins: np.ndarray, log_odds: np.ndarray, neighbours: list[tuple[int, int]]) -> CouplingSummary:
+    """:func:`fit_pair_couplings` summarised over the bonds ``neighbours`` (see :class:`CouplingSummary`)."""
+    return fit_pair_couplings(spins, log_odds).summary(neighbours)

@@ -1,8 +1,8 @@
 """Cheap learning (Sections I, II C-D): low order, locality and symmetry make tiny networks enough.
 
->>> parameter_counts(10**6, degree=2, lattice_bonds=2 * 10**6)["symmetric"]   # a 1000 x 1000 Ising image
+>>> parameter_counts(10**6, degree=2, lattice_bonds=2 * 10**6).symmetric   # a 1000 x 1000 Ising image
 3
->>> round(swindle(10**6, 256)["log10_v_to_the_n"])                              # 256^(10^6) images
+>>> round(swindle(10**6, 256).log10_v_to_the_n)                              # 256^(10^6) images
 2408240
 
 :class:`CheapIsingClassifier` is local (2-site kernels), translation-invariant (one kernel shared by
@@ -17,15 +17,33 @@ Generic MLPs see the same data.
 from __future__ import annotations
 
 import math
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
 
 from deepcheap.errors import InvalidArgumentError, check_int_range
+from deepcheap.seeds import derive_seed, torch_generator
 from deepcheap.training import ModelSpec, train
 
 
-def parameter_counts(n: int, degree: int = 2, *, lattice_bonds: int | None = None, values: int = 2) -> dict:
+@dataclass(frozen=True)
+class ParameterCounts:
+    """How many numbers describe a Hamiltonian of n variables (see :func:`parameter_counts`)."""
+
+    n: int
+    degree: int
+    generic: int | float
+    log10_generic: float
+    local: int
+    symmetric: int
+    log10_any_function: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def parameter_counts(n: int, degree: int = 2, *, lattice_bonds: int | None = None, values: int = 2) -> ParameterCounts:
     """How many numbers describe a Hamiltonian of n variables (Section II D).
 
     generic: every monomial of degree <= d, C(n + d, d); local: constant, fields and one coupling per
@@ -37,23 +55,35 @@ def parameter_counts(n: int, degree: int = 2, *, lattice_bonds: int | None = Non
     bonds = 2 * n if lattice_bonds is None else check_int_range("lattice_bonds", lattice_bonds, 0)
     log10_generic = (math.lgamma(n + degree + 1) - math.lgamma(n + 1) - math.lgamma(degree + 1)) / math.log(10)
     generic = math.comb(n + degree, degree) if log10_generic < 300 else float(f"1e{int(log10_generic)}")
-    return {"n": n, "degree": degree, "generic": generic, "log10_generic": log10_generic,
-            "local": 1 + n + bonds, "symmetric": 3, "log10_any_function": n * math.log10(values)}
+    return ParameterCounts(n, degree, generic, log10_generic, 1 + n + bonds, 3, n * math.log10(values))
 
 
-def swindle(n: int, v: int) -> dict:
+@dataclass(frozen=True)
+class Swindle:
+    """v^n possible inputs (as log10) against v * n parameters."""
+
+    n: int
+    v: int
+    log10_v_to_the_n: float
+    v_times_n: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def swindle(n: int, v: int) -> Swindle:
     """The swindle of Section I: v^n possible inputs against v * n parameters."""
     n, v = check_int_range("n", n, 1), check_int_range("v", v, 2)
-    return {"n": n, "v": v, "log10_v_to_the_n": n * math.log10(v), "v_times_n": v * n}
+    return Swindle(n, v, n * math.log10(v), v * n)
 
 
 class CheapIsingClassifier(torch.nn.Module):
     """Local, translation-invariant, quadratic: 2 kernel weights + 2 per class (<= 10 for <= 4 classes)."""
 
-    def __init__(self, classes: int, *, seed: int = 0, dtype=torch.float64):
+    def __init__(self, classes: int, *, seed: int, dtype=torch.float64):
         super().__init__()
         classes = check_int_range("classes", classes, 2, 4, hint="(at most 10 parameters: 2 + 2 per class)")
-        g = torch.Generator().manual_seed(seed)
+        g = torch_generator(seed)
         self.kernel = torch.nn.Parameter(torch.rand(2, generator=g, dtype=dtype) + 0.5)
         self.weight = torch.nn.Parameter(torch.randn(classes, generator=g, dtype=dtype) * 0.1)
         self.bias = torch.nn.Parameter(torch.zeros(classes, dtype=dtype))
@@ -68,6 +98,11 @@ class CheapIsingClassifier(torch.nn.Module):
         right = a * spins + b * torch.roll(spins, -1, dims=-1)
         down = a * spins + b * torch.roll(spins, -1, dims=-2)
         return (right**2 + down**2).sum(dim=(-2, -1))
+
+    def feature_from_energy(self, energies, sites: int) -> np.ndarray:
+        """F = 2(a^2 + b^2) N - 2ab E for spins +-1 on N sites: the pooled feature as a function of the energy."""
+        a, b = (float(v) for v in self.kernel.detach())
+        return 2 * (a * a + b * b) * sites - 2 * a * b * np.asarray(energies, dtype=np.float64)
 
     @staticmethod
     def moments(spins: torch.Tensor) -> torch.Tensor:
@@ -104,8 +139,22 @@ class CheapIsingClassifier(torch.nn.Module):
         return float(w[second] - w[first]) * 2 * a * b
 
 
-def train_cheap(x_train, y_train, x_test, y_test, classes: int, *, steps: int = 300, restarts: int = 3,
-                seed: int = 0) -> dict:
+@dataclass(frozen=True, eq=False)
+class CheapFit:
+    """The trained cheap classifier, its test accuracy (convolutional forward pass) and final training loss."""
+
+    model: CheapIsingClassifier
+    test_accuracy: float
+    train_loss: float
+    parameters: int
+
+    def to_dict(self) -> dict:
+        """The numbers (the model is left out)."""
+        return {"test_accuracy": self.test_accuracy, "train_loss": self.train_loss, "parameters": self.parameters}
+
+
+def train_cheap(x_train, y_train, x_test, y_test, classes: int, *, seed: int, steps: int = 300,
+                restarts: int = 3) -> CheapFit:
     """Train the cheap classifier: full-batch L-BFGS with a strong-Wolfe line search, a few restarts,
     the lowest training loss wins (with at most 10 parameters a quasi-Newton method is the right tool).
 
@@ -118,7 +167,7 @@ def train_cheap(x_train, y_train, x_test, y_test, classes: int, *, steps: int = 
     steps = check_int_range("steps", steps, 1)
     best = None
     for restart in range(check_int_range("restarts", restarts, 1)):
-        model = CheapIsingClassifier(classes, seed=seed * 1000 + restart)
+        model = CheapIsingClassifier(classes, seed=derive_seed(seed, "restart", restart))
         opt = torch.optim.LBFGS(model.parameters(), lr=1.0, max_iter=steps, history_size=20,
                                 tolerance_grad=1e-12, tolerance_change=1e-15, line_search_fn="strong_wolfe")
 
@@ -136,28 +185,39 @@ def train_cheap(x_train, y_train, x_test, y_test, classes: int, *, steps: int = 
     model = best[1]
     with torch.no_grad():
         accuracy = float((model(xt).argmax(1) == yt).double().mean())
-    return {"model": model, "test_accuracy": accuracy, "train_loss": best[0], "parameters": model.parameters_count}
+    return CheapFit(model, accuracy, best[0], model.parameters_count)
 
 
-def mlp_sweep(x_train, y_train, x_test, y_test, classes: int, widths, *, seeds: int = 2, steps: int = 800,
-              lrs=(3e-3, 1e-2), activation: str = "tanh", seed: int = 0) -> list[dict]:
+@dataclass(frozen=True)
+class MlpPoint:
+    """One width of :func:`mlp_sweep`: its parameter count and best test accuracy."""
+
+    width: int
+    parameters: int
+    test_accuracy: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def mlp_sweep(x_train, y_train, x_test, y_test, classes: int, widths, *, seed: int, seeds: int = 2, steps: int = 800,
+              lrs=(3e-3, 1e-2), activation: str = "tanh", weight_decay: float = 1e-4) -> list[MlpPoint]:
     """Generic one-hidden-layer MLPs on flattened spins, every width, seed and rate trained in one batch.
 
-    Returns, per width, the best test accuracy over seeds and learning rates (the equal budget) and
-    the parameter count n w + w + w K + K.
+    Returns, per width, the best test accuracy over ``seeds`` initialisations and the learning rates ``lrs``
+    (the equal budget), and the parameter count n w + w + w K + K.
     """
     xs = _spins(x_train).reshape(len(x_train), -1).float()
     xt = _spins(x_test).reshape(len(x_test), -1).float()
     ys, yt = torch.as_tensor(y_train).long(), torch.as_tensor(y_test).long()
     widths = sorted(int(w) for w in widths)
     combos = [(w, s, lr) for w in widths for s in range(seeds) for lr in lrs]
-    models = [ModelSpec((w,), activation, seed=seed * 7919 + 31 * w + s, lr=lr, weight_decay=1e-4, n_outputs=classes)
-              for w, s, lr in combos]
+    models = [ModelSpec((w,), activation, seed=derive_seed(seed, "width", w, s), lr=lr, weight_decay=weight_decay,
+                        n_outputs=classes) for w, s, lr in combos]
     result = train(models, xs, ys, steps=steps, x_test=xt, y_test=yt, loss="cross_entropy")
     accuracy = result.test_accuracy.reshape(len(widths), seeds * len(lrs)).amax(dim=1)
     n = xs.shape[1]
-    return [{"width": w, "parameters": n * w + w + w * classes + classes, "test_accuracy": float(a)}
-            for w, a in zip(widths, accuracy, strict=True)]
+    return [MlpPoint(w, n * w + w + w * classes + classes, float(a)) for w, a in zip(widths, accuracy, strict=True)]
 
 
 def _spins(x) -> torch.Tensor:

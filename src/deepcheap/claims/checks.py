@@ -134,10 +134,11 @@ def measurements(checks: Sequence[Check]) -> list[Check]:
 
 
 def verdict(checks: Sequence[Check]) -> str:
-    """From the measurement checks only: ``fails`` if one bearing on the claim failed, ``holds with caveats``
-    if a caveat measurement failed, ``holds`` if all passed, ``untested`` if there is none."""
+    """From the measurement checks only: ``untested`` if none bears on the claim itself (caveat measurements
+    alone test nothing the paper states), ``fails`` if one bearing on the claim failed, ``holds with caveats`` if
+    a caveat measurement failed, else ``holds``."""
     measured = measurements(checks)
-    if not measured:
+    if all(c.caveat for c in measured):
         return "untested"
     if any(not c.passed for c in measured if not c.caveat):
         return "fails"

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from deepcheap.cli._common import console, err_console, fmt, handle_errors, print_json
+from deepcheap.physics.lattice import T_CRITICAL
 
 ising_app = typer.Typer(help="The periodic Ising model: samplers with error bars and exact results.",
                         no_args_is_help=True)
@@ -17,7 +18,7 @@ ising_app = typer.Typer(help="The periodic Ising model: samplers with error bars
 @handle_errors
 def sample(
     L: int = typer.Option(16, "--L", help="Side length of the periodic lattice (>= 2)."),
-    T: float = typer.Option(2.269185314213022, "--T", help="Temperature in units of J/k_B (default T_c)."),
+    T: float = typer.Option(T_CRITICAL, "--T", help="Temperature in units of J/k_B (default T_c)."),
     algorithm: str = typer.Option("auto", help="metropolis, wolff, or auto (Wolff within 10% of T_c)."),
     sweeps: int = typer.Option(4000, help="Measured sweeps per chain (after the thermalisation sweeps)."),
     thermalize: int = typer.Option(None, help="Thermalisation sweeps per chain (default: sweeps/5, at least 100)."),
@@ -33,8 +34,9 @@ def sample(
     from deepcheap.physics.ising import sample_summary
 
     limit = check_positive("--max-seconds", max_seconds, allow_zero=True) or None
-    result = sample_summary(L, T, algorithm=algorithm, sweeps=sweeps, seed=seed, dims=dims, chains=chains,
-                            thermalize=thermalize, max_seconds=limit)
+    summary = sample_summary(L, T, algorithm=algorithm, sweeps=sweeps, seed=seed, dims=dims, chains=chains,
+                             thermalize=thermalize, max_seconds=limit)
+    result = summary.to_dict()
     for warning in result["warnings"]:
         err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
     if json:
@@ -63,7 +65,7 @@ def sample(
 @handle_errors
 def exact(
     L: int = typer.Option(16, "--L", help="Side length of the periodic lattice (>= 2)."),
-    T: float = typer.Option(2.269185314213022, "--T", help="Temperature in units of J/k_B (default T_c)."),
+    T: float = typer.Option(T_CRITICAL, "--T", help="Temperature in units of J/k_B (default T_c)."),
     dims: int = typer.Option(2, help="Lattice dimension: 1 or 2."),
     method: str = typer.Option("auto", help="auto, enumeration (2D L<=4), kaufman (2D, any L), transfer."),
     json: bool = typer.Option(False, "--json", help="Print one JSON object and nothing else."),
@@ -71,7 +73,7 @@ def exact(
     """Exact per-site energy, free energy and specific heat of the finite periodic lattice."""
     from deepcheap.physics.exact import exact_thermodynamics, onsager_energy, onsager_free_energy
 
-    result = exact_thermodynamics(L, T, dims=dims, method=method)
+    result = exact_thermodynamics(L, T, dims=dims, method=method).to_dict()
     if dims == 2:
         result["onsager_energy_per_site"] = onsager_energy(T)
         result["onsager_free_energy_per_site"] = onsager_free_energy(T)

@@ -9,7 +9,8 @@ True
 Class y has the Boltzmann density p(s | y) = e^(-beta_y E(s)) / Z_y on the periodic L x L lattice,
 so H_y(s) = beta_y E(s) + ln Z_y exactly (ln Z_y by Kaufman's closed form, any L), and the Bayes
 posterior softmax(-H - mu) is known for every configuration: the Bayes-optimal accuracy of any
-classifier on these data is measured, not guessed.
+classifier on these data is measured, not guessed, provided the samples are Boltzmann distributed:
+:meth:`IsingTemperatures.energy_checks` compares each class's mean energy with Kaufman's exact value.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ import numpy as np
 from deepcheap.bayes import softmax_posterior
 from deepcheap.errors import InvalidArgumentError, check_int_range
 from deepcheap.physics.exact import log_partition
+from deepcheap.physics.ising import EnergyCheck, energy_against_exact
 from deepcheap.physics.lattice import check_temperature, energy
-from deepcheap.physics.samplers import sample_configurations
+from deepcheap.physics.samplers import configuration_chains, sample_configurations
+from deepcheap.seeds import derive_seed
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class IsingTemperatures:
     temperatures: np.ndarray  # (K,)
     log_z: np.ndarray  # (K,) ln Z_y (Kaufman)
     prior: np.ndarray  # (K,)
+    chains: np.ndarray  # (N,) the sampler chain of each configuration (within its class)
 
     @property
     def classes(self) -> int:
@@ -61,13 +65,18 @@ class IsingTemperatures:
         """Accuracy of the Bayes-optimal classifier on these configurations."""
         return float(np.mean(self.bayes_posterior().argmax(axis=1) == self.labels))
 
+    def energy_checks(self) -> tuple[EnergyCheck, ...]:
+        """Per class: the sample mean energy per site against Kaufman's exact value, in jackknife errors."""
+        return tuple(energy_against_exact(self.spins[self.labels == k], self.chains[self.labels == k], float(t))
+                     for k, t in enumerate(self.temperatures))
+
     def split(self, fraction: float) -> tuple[IsingTemperatures, IsingTemperatures]:
         """(first, rest): classes stay balanced because rows are interleaved by class."""
         cut = round(fraction * len(self.labels))
         if not 0 < cut < len(self.labels):
             raise InvalidArgumentError(f"split fraction {fraction} leaves an empty part; use a value in (0, 1).")
         part = lambda s: IsingTemperatures(self.spins[s], self.labels[s], self.temperatures, self.log_z,  # noqa: E731
-                                           self.prior)
+                                           self.prior, self.chains[s])
         return part(slice(0, cut)), part(slice(cut, None))
 
 
@@ -81,9 +90,9 @@ def ising_temperatures(L: int, temperatures, per_class: int, seed: int) -> Ising
     temps = np.array([check_temperature(t) for t in temperatures], dtype=np.float64)
     if len(temps) < 2 or len(np.unique(temps)) != len(temps):
         raise InvalidArgumentError("give at least two distinct temperatures, e.g. (2.0, 2.5).")
-    seeds = np.random.SeedSequence(seed).generate_state(len(temps))
-    blocks = [sample_configurations(L, float(t), per_class, int(s)) for t, s in zip(temps, seeds, strict=True)]
+    blocks = [sample_configurations(L, float(t), per_class, derive_seed(seed, "class", k)) for k, t in enumerate(temps)]
     spins = np.stack(blocks, axis=1).reshape(per_class * len(temps), L, L).astype(np.int8)
     labels = np.tile(np.arange(len(temps)), per_class)
+    chains = np.repeat(configuration_chains(per_class), len(temps))
     log_z = np.array([log_partition(L, float(t), method="kaufman") for t in temps])
-    return IsingTemperatures(spins, labels, temps, log_z, np.full(len(temps), 1.0 / len(temps)))
+    return IsingTemperatures(spins, labels, temps, log_z, np.full(len(temps), 1.0 / len(temps)), chains)

@@ -7,7 +7,8 @@ True
 
 Methods of :func:`log_partition` (periodic lattice, J = 1, K = J/T):
 
-- ``enumeration``: sum over all 2^N states (2D: L <= 4; 1D: L <= 20). Gives every moment.
+- ``enumeration``: sum over all 2^N states (2D: L <= 4; 1D: L <= 20). Gives every moment; its states and
+  energies come from :func:`enumerate_states`, their exact Boltzmann log-probabilities from :func:`log_boltzmann`.
 - ``kaufman`` (2D, any L): Z = 1/2 (2 sinh 2K)^(N/2) [prod_r 2cosh(L g_{2r+1}/2) + prod_r 2sinh(L g_{2r+1}/2)
   + prod_r 2cosh(L g_{2r}/2) + prod_r 2sinh(L g_{2r}/2)], r = 0..L-1, with
   cosh g_k = cosh 2K coth 2K - cos(pi k / L) and the *signed* g_0 = 2K + ln tanh K (negative below T_c,
@@ -24,13 +25,15 @@ rounding (and the stencil's truncation) propagated from the magnitudes involved.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, fields
 
 import numpy as np
 from scipy import integrate, special
 
-from deepcheap.errors import InvalidArgumentError, check_choice, check_int_range, check_memory, check_seed
+from deepcheap.errors import InvalidArgumentError, check_choice, check_int_range, check_memory
 from deepcheap.physics import kaufman as _kaufman_module
 from deepcheap.physics.lattice import T_CRITICAL, check_dims, check_size, check_temperature, energy
+from deepcheap.seeds import numpy_generator
 
 EPS = float(np.finfo(np.float64).eps)
 
@@ -41,9 +44,11 @@ TRANSFER_MAX_L_2D = 10
 __all__ = [
     "METHODS",
     "T_CRITICAL",
+    "ExactThermodynamics",
     "enumerate_states",
     "exact_distribution",
     "exact_thermodynamics",
+    "log_boltzmann",
     "log_partition",
     "onsager_energy",
     "onsager_free_energy",
@@ -71,22 +76,35 @@ def enumerate_states(L: int, dims: int = 2) -> tuple[np.ndarray, np.ndarray]:
     return states, energy(states, dims)
 
 
+def log_boltzmann(energies, T: float) -> np.ndarray:
+    """ln p(s) = -E(s)/T - ln sum_s' e^(-E(s')/T) of every state in ``energies`` (all the states there are).
+
+    >>> np.exp(log_boltzmann(np.array([-1.0, 1.0]), 1.0)).round(4).tolist()
+    [0.8808, 0.1192]
+    """
+    shifted = _shifted_log_weights(energies, T)
+    return shifted - special.logsumexp(shifted)
+
+
+def _shifted_log_weights(energies, T: float) -> np.ndarray:
+    """-E/T minus its maximum: 0 for the ground states, so nothing of their weight is lost at any T."""
+    logw = -np.asarray(energies, dtype=np.float64) / check_temperature(T)
+    return logw - logw.max()
+
+
 def exact_distribution(L: int, T: float, dims: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """(states, probabilities) of the Boltzmann distribution by enumeration."""
-    beta = 1.0 / check_temperature(T)
     states, energies = enumerate_states(L, dims)
-    logw = -beta * energies
-    p = np.exp(logw - logw.max())
-    return states, p / p.sum()
+    weights = np.exp(_shifted_log_weights(energies, T))
+    return states, weights / weights.sum()
 
 
 def sample_exact(L: int, T: float, n: int, seed: int, dims: int = 2) -> np.ndarray:
     """n independent configurations drawn from the exact distribution (small lattices)."""
     n = check_int_range("n", n, 1)
-    seed = check_seed(seed)
     check_memory(f"{n:,} exact draws of a {L}^{dims} lattice", n * (8.0 + L**dims), "ask for fewer draws.")
     states, p = exact_distribution(L, T, dims)
-    index = np.random.default_rng(seed).choice(len(p), size=n, p=p)
+    index = numpy_generator(seed).choice(len(p), size=n, p=p)
     return states[index]
 
 
@@ -168,50 +186,58 @@ def _transfer_2d(L: int, beta: float) -> float:
     return float(L * shift + L * math.log(top) + math.log(total))
 
 
-def exact_thermodynamics(L: int, T: float, dims: int = 2, method: str = "auto") -> dict:
+@dataclass(frozen=True)
+class ExactThermodynamics:
+    """Per-site energy, free energy and specific heat of the finite lattice, each with an absolute error estimate;
+    <|m|> and the Binder cumulant by enumeration only (None otherwise)."""
+
+    L: int
+    T: float
+    dims: int
+    method: str
+    energy_per_site: float
+    energy_per_site_error: float
+    free_energy_per_site: float
+    free_energy_per_site_error: float
+    specific_heat_per_site: float
+    specific_heat_per_site_error: float
+    abs_magnetization: float | None = None
+    binder_cumulant: float | None = None
+
+    def to_dict(self) -> dict:
+        """Every field, leaving out the enumeration-only ones when absent."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {k: v for k, v in values.items() if v is not None or k not in ("abs_magnetization", "binder_cumulant")}
+
+
+def exact_thermodynamics(L: int, T: float, dims: int = 2, method: str = "auto") -> ExactThermodynamics:
     """Per-site energy, free energy and specific heat (plus |m| and U4 by enumeration)."""
     dims = check_dims(dims)
     L = check_size(L, dims)
     T = check_temperature(T)
     method = _resolve(method, L, dims)
     beta, n = 1.0 / T, L**dims
-    out = {"L": L, "T": T, "dims": dims, "method": method}
     if method == "enumeration":
         states, p = exact_distribution(L, T, dims)
         energies = energy(states, dims)
         m = states.reshape(len(states), -1).mean(axis=1)
         e_mean = float(p @ energies)
         m2, m4 = float(p @ m**2), float(p @ m**4)
-        out.update(
-            energy_per_site=e_mean / n,
-            free_energy_per_site=-T * _log_z_beta(L, beta, dims, method) / n,
-            specific_heat_per_site=beta**2 * float(p @ (energies - e_mean) ** 2) / n,
-            abs_magnetization=float(p @ np.abs(m)),
-            binder_cumulant=1.0 - m4 / (3.0 * m2**2),
-        )
-        for key in ("energy_per_site", "free_energy_per_site", "specific_heat_per_site"):
-            out[f"{key}_error"] = 64 * EPS * (abs(out[key]) + 2.0 * dims)  # sums over at most 2^16 states
-        return out
-    if method == "kaufman" or dims == 1:
-        if method == "kaufman":
-            r = _kaufman_module.kaufman(L, beta)
-            value, first, second, errors, out["method"] = r.value, r.d1, r.d2, r.errors, r.method
-        else:
-            value, first, second, errors = _chain(L, beta)
+        values = (e_mean / n, -T * _log_z_beta(L, beta, dims, method) / n,
+                  beta**2 * float(p @ (energies - e_mean) ** 2) / n)
+        e1, e2, e3 = (64 * EPS * (abs(v) + 2.0 * dims) for v in values)  # sums over at most 2^16 states
+        return ExactThermodynamics(L, T, dims, method, values[0], e1, values[1], e2, values[2], e3,
+                                   abs_magnetization=float(p @ np.abs(m)), binder_cumulant=1.0 - m4 / (3.0 * m2**2))
+    if method == "kaufman":
+        r = _kaufman_module.kaufman(L, beta)
+        value, first, second, errors, method = r.value, r.d1, r.d2, r.errors, r.method
+    elif dims == 1:
+        value, first, second, errors = _chain(L, beta)
     else:
         value, first, second, errors = _stencil(lambda b: _log_z_beta(L, b, dims, method), beta)
-    out.update(_per_site(value, first, second, errors, T, n))
-    return out
-
-
-def _per_site(value: float, first: float, second: float, errors, T: float, n: int) -> dict:
-    """E/N = -(ln Z)'/N, f = -T ln Z / N, C/N = K^2 (ln Z)''/N, with their absolute error estimates."""
-    beta = 1.0 / T
-    return {
-        "energy_per_site": -first / n, "energy_per_site_error": errors[1] / n,
-        "free_energy_per_site": -T * value / n, "free_energy_per_site_error": T * errors[0] / n,
-        "specific_heat_per_site": beta * beta * second / n, "specific_heat_per_site_error": beta * beta * errors[2] / n,
-    }
+    # E/N = -(ln Z)'/N, f = -T ln Z / N, C/N = K^2 (ln Z)''/N, with their absolute error estimates
+    return ExactThermodynamics(L, T, dims, method, -first / n, errors[1] / n, -T * value / n, T * errors[0] / n,
+                               beta * beta * second / n, beta * beta * errors[2] / n)
 
 
 def _stencil(log_z, beta: float) -> tuple[float, float, float, tuple[float, float, float]]:

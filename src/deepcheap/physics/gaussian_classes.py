@@ -20,6 +20,7 @@ import numpy as np
 import sympy as sp
 
 from deepcheap.errors import InvalidArgumentError, check_int_range
+from deepcheap.seeds import numpy_generator
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class GaussianClasses:
     def random(cls, dim: int, classes: int, seed: int, *, separation: float = 1.5) -> GaussianClasses:
         """Random means (spread ``separation``), random well-conditioned covariances, random prior."""
         dim, classes = check_int_range("dim", dim, 1), check_int_range("classes", classes, 2)
-        rng = np.random.default_rng(seed)
+        rng = numpy_generator(seed)
         means = rng.normal(scale=separation, size=(classes, dim))
         covs = []
         for _ in range(classes):
@@ -60,7 +61,8 @@ class GaussianClasses:
         return self.means.shape[1]
 
     def sample(self, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        rng = np.random.default_rng(seed)
+        """n labelled points: classes drawn from the prior, points from their Gaussians."""
+        rng = numpy_generator(seed)
         y = rng.choice(self.classes, size=check_int_range("n", n, 1), p=self.prior)
         x = np.empty((n, self.dim))
         for k in range(self.classes):
@@ -68,19 +70,8 @@ class GaussianClasses:
             x[idx] = rng.multivariate_normal(self.means[k], self.covariances[k], size=len(idx))
         return x, y
 
-    def log_likelihood(self, x: np.ndarray) -> np.ndarray:
-        """ln p(x | y) for every row and class: (N, K)."""
-        x = np.asarray(x, dtype=np.float64)
-        out = np.empty((len(x), self.classes))
-        for k in range(self.classes):
-            S = self.covariances[k]
-            diff = x - self.means[k]
-            quad = np.einsum("ni,ij,nj->n", diff, np.linalg.inv(S), diff)
-            out[:, k] = -0.5 * quad - 0.5 * np.linalg.slogdet(2 * np.pi * S)[1]
-        return out
-
     def likelihood(self, x: np.ndarray) -> np.ndarray:
-        """p(x | y) evaluated directly from the Gaussian density formula (an oracle independent of H)."""
+        """p(x | y) for every row and class, (N, K), from the Gaussian density formula (an oracle independent of H)."""
         x = np.asarray(x, dtype=np.float64)
         out = np.empty((len(x), self.classes))
         for k in range(self.classes):

@@ -1,7 +1,8 @@
 """Kaufman's partition function of the periodic L x L Ising model with analytic derivatives in K = J/T.
 
->>> r = kaufman(64, 1 / 2.269185314213022)            # at T_c: E/N and C/N = K^2 (ln Z)''/N
->>> round(-r.d1 / 64**2, 10), round(r.d2 / (2.269185314213022**2 * 64**2), 8)
+>>> from deepcheap.physics.lattice import T_CRITICAL
+>>> r = kaufman(64, 1 / T_CRITICAL)                   # at T_c: E/N and C/N = K^2 (ln Z)''/N
+>>> round(-r.d1 / 64**2, 10), round(r.d2 / (T_CRITICAL**2 * 64**2), 8)
 (-1.4239383898, 2.19221139)
 >>> bool(r.errors[2] / r.d2 < 1e-10)
 True
@@ -42,8 +43,8 @@ from fractions import Fraction
 import numpy as np
 
 from deepcheap.errors import InvalidArgumentError
+from deepcheap.physics.lattice import T_CRITICAL
 
-T_CRITICAL = 2.0 / math.log(1.0 + math.sqrt(2.0))
 K_CRITICAL = 1.0 / T_CRITICAL
 T_AT_CRITICAL = math.sqrt(2.0) - 1.0  # t = e^(-2 K_c)
 EPS = float(np.finfo(np.float64).eps)

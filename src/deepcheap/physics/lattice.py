@@ -1,9 +1,11 @@
-"""Periodic Ising lattices in 1D and 2D: energy, magnetisation, neighbour products, checks.
+"""Periodic Ising lattices in 1D and 2D: energy, magnetisation, neighbours, checks; the critical temperature.
 
 >>> import numpy as np
 >>> spins = np.ones((4, 4), dtype=np.int8)
 >>> float(energy(spins)), float(magnetization(spins))
 (-32.0, 1.0)
+>>> neighbour_pairs(3)[:3]                          # bonds of the 3 x 3 torus, sites in row-major order
+[(0, 1), (0, 2), (0, 3)]
 
 Convention (J = 1 unless given): E(s) = -J sum_<ij> s_i s_j over the d*N bonds of the periodic
 lattice (each site's right and down neighbour in 2D, right neighbour in 1D), so the fully aligned
@@ -83,3 +85,22 @@ def magnetization(spins, dims: int = 2) -> np.ndarray | float:
 
 def sites(L: int, dims: int = 2) -> int:
     return L**dims
+
+
+def neighbour_table(L: int, dims: int = 2) -> np.ndarray:
+    """(N, 2*dims) int64: columns (+x, -x[, +y, -y]) of the periodic lattice, sites in C (row-major) order."""
+    index = np.arange(L**dims).reshape((L,) * dims)
+    columns = []
+    for axis in range(dims):
+        columns += [np.roll(index, -1, axis=axis).ravel(), np.roll(index, 1, axis=axis).ravel()]
+    return np.stack(columns, axis=1).astype(np.int64)
+
+
+def neighbour_pairs(L: int, dims: int = 2) -> list[tuple[int, int]]:
+    """The nearest-neighbour bonds (i, j), i < j, of the periodic lattice (flattened row-major sites), sorted.
+
+    From :func:`neighbour_table`'s forward columns; on L = 2 a pair bonded twice is listed once.
+    """
+    dims = check_dims(dims)
+    table = neighbour_table(check_size(L, dims), dims)
+    return sorted({(min(i, j), max(i, j)) for i, row in enumerate(table.tolist()) for j in row[0::2]})

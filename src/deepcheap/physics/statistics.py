@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -95,7 +96,21 @@ HALF_DIFFERENCE_LIMIT = 4.0
 MIN_SWEEPS_PER_TAU = 50.0  # recorded sweeps per tau_int below which the error bars are not trustworthy
 
 
-def equilibration(series, tau_int: float | None = None) -> dict:
+@dataclass(frozen=True)
+class Equilibration:
+    """Second half against first half of a run (in error bars), and its length in units of tau_int."""
+
+    half_difference_sigma: float | None
+    tau_int: float
+    sweeps_per_tau: float
+    passed: bool
+    reason: str | None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def equilibration(series, tau_int: float | None = None) -> Equilibration:
     """Did a (chains, T) series reach equilibrium? First-half vs second-half means (in error bars) and run length
     against tau_int; ``passed`` is False, with a ``reason``, if either check fails (thresholds fixed above)."""
     x = _chains(series)
@@ -103,8 +118,8 @@ def equilibration(series, tau_int: float | None = None) -> dict:
     tau = integrated_autocorrelation_time(x) if tau_int is None else float(tau_int)
     half = length // 2
     if half < 2:
-        return {"half_difference_sigma": None, "tau_int": tau, "sweeps_per_tau": length / tau, "passed": False,
-                "reason": f"{length} recorded sweeps are too few to test equilibration (at least 4)"}
+        return Equilibration(None, tau, length / tau, False,
+                             f"{length} recorded sweeps are too few to test equilibration (at least 4)")
     bins = min(8, half)
     m1, e1 = estimate(x[:, :half], bins)
     m2, e2 = estimate(x[:, half:2 * half], bins)
@@ -116,5 +131,24 @@ def equilibration(series, tau_int: float | None = None) -> dict:
     if length / tau < MIN_SWEEPS_PER_TAU:
         reasons.append(f"the run is only {length / tau:.1f} autocorrelation times long (tau_int = {tau:.3g} sweeps; "
                        f"at least {MIN_SWEEPS_PER_TAU:.0f} are needed for trustworthy error bars)")
-    return {"half_difference_sigma": float(z), "tau_int": tau, "sweeps_per_tau": length / tau,
-            "passed": not reasons, "reason": "; ".join(reasons) or None}
+    return Equilibration(float(z), tau, length / tau, not reasons, "; ".join(reasons) or None)
+
+
+def chain_jackknife(values, chains) -> tuple[float, float]:
+    """(mean, error) of ``values`` whose rows come from independent chains (``chains[i]``: row i's chain).
+
+    The jackknife leaves out one whole chain at a time, so the error holds whatever the autocorrelation
+    within a chain (chains may have different lengths).
+
+    >>> chain_jackknife([1.0, 3.0, 2.0, 6.0], [0, 0, 1, 1])
+    (3.0, 1.0)
+    """
+    x = np.asarray(values, dtype=np.float64).reshape(-1)
+    _, group = np.unique(np.asarray(chains).reshape(-1), return_inverse=True)
+    if len(group) != len(x) or group.max(initial=0) < 1:
+        raise InvalidArgumentError("the chain jackknife needs one chain id per value and at least two chains.")
+    sums, counts = np.bincount(group, weights=x), np.bincount(group).astype(np.float64)
+    leave_one_out = (sums.sum() - sums) / (counts.sum() - counts)
+    g = len(sums)
+    error = math.sqrt((g - 1) / g * float(np.sum((leave_one_out - leave_one_out.mean()) ** 2)))
+    return float(x.mean()), error

@@ -6,36 +6,13 @@ from dataclasses import dataclass
 
 from deepcheap.claims import ClaimResult
 from deepcheap.claims.checks import ROLES, Check, fmt
+from deepcheap.dictionary import TABLE_I, DictionaryRow  # the paper's Table I (one definition; C10 reads it too)
 
 TITLE = "deepcheap: Why does deep and cheap learning work so well? - reproduction report"
 PAPER = ("H. W. Lin, M. Tegmark, D. Rolnick, \"Why does deep and cheap learning work so well?\", "
          "J. Stat. Phys. 168, 1223-1247 (2017), arXiv:1608.08225")
 
 
-@dataclass(frozen=True)
-class DictionaryRow:
-    """One row of the paper's Table I and the claims whose numbers check it."""
-
-    physics: str
-    ml: str
-    claims: tuple[str, ...]
-
-
-# The paper's Table I ("physics <-> machine learning"), in the paper's order (reference/paper-notes.md
-# section 14), each row tied to the claims that test it. C10 checks the rows numerically one by one.
-TABLE_I: tuple[DictionaryRow, ...] = (
-    DictionaryRow("Hamiltonian H", "surprisal -log p", ("C01", "C10")),
-    DictionaryRow("simple H", "cheap learning", ("C04", "C05")),
-    DictionaryRow("quadratic H", "Gaussian p", ("C01", "C10")),
-    DictionaryRow("locality", "sparsity", ("C05", "C06", "C10")),
-    DictionaryRow("translationally symmetric H", "convolutional neural net", ("C05", "C10")),
-    DictionaryRow("computing p from H", "softmaxing", ("C01",)),
-    DictionaryRow("spin", "bit", ("C03", "C10")),
-    DictionaryRow("free energy difference", "KL-divergence", ("C10",)),
-    DictionaryRow("effective theory", "nearly lossless data distillation", ("C08", "C09")),
-    DictionaryRow("irrelevant operator", "noise", ("C09",)),
-    DictionaryRow("relevant operator", "feature", ("C09",)),
-)
 NOT_RUN = "not in this run"
 
 
