@@ -13,8 +13,3 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 requires_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 
-
-@pytest.fixture(autouse=True)
-def _deterministic_torch():
-    torch.manual_seed(0)
-    return

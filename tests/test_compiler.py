@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import deepcheap
 from deepcheap import library
-from deepcheap.boolean import compile_boolean, moebius
+from deepcheap.boolean import all_bits, compile_boolean, moebius, multilinear_polynomial
 from deepcheap.compiler import build, parse
 from deepcheap.errors import (
     InvalidArgumentError,
@@ -164,7 +164,7 @@ def test_phi4_and_random_library_polynomials_compile():
 
 def test_chunked_evaluation_matches(monkeypatch):
     expr = library.ising_1d(50)
-    x = torch.rand(300, 50, dtype=torch.float64) * 2 - 1
+    x = torch.rand(300, 50, dtype=torch.float64, generator=torch.Generator().manual_seed(2)) * 2 - 1
     whole = deepcheap.compile(expr)(x)
     monkeypatch.setattr(build, "CHUNK_BYTES", 4096)
     chunked_net = deepcheap.compile(expr)
@@ -228,6 +228,45 @@ def test_boolean_bad_input():
         compile_boolean([0, 1, 1])
     with pytest.raises(NotAPolynomialError, match="Boolean"):
         compile_boolean(sp.Symbol("x") + 1)
+    with pytest.raises(PrecisionError, match=r"out of reach in float32.*float64"):
+        compile_boolean([0, 1, 1, 0], error=1e-9, dtype=torch.float32)
+
+
+@pytest.mark.parametrize("error", [1e-2, 1e-6, 1e-10])
+def test_the_bits_strategy_meets_eps_on_every_bit_pattern(error):
+    """A multilinear polynomial with real coefficients, checked against its own evaluation on all 2^5 inputs."""
+    expr = sp.sympify("3*a*b*c - 2.5*b*d + 0.75*a*c*d*e - e + 0.5")
+    net = deepcheap.compile(expr, strategy="bits", eps=error)
+    assert (net.strategy, net.activation, net.domain, net.binary) == ("bits", "sigmoid", (0.0, 1.0), True)
+    assert net.neurons == 4 and net.depth == 1  # one sigmoid neuron per non-constant monomial (Eq. 13)
+    x = all_bits(5)
+    f = sp.lambdify(sp.symbols("a b c d e"), expr, "numpy")
+    expected = np.asarray(f(*x.numpy().T), dtype=np.float64)
+    with torch.no_grad():
+        assert float(np.abs(net(x).numpy() - expected).max()) <= error
+        assert float(np.abs(net.mlp(x).squeeze(-1).numpy() - expected).max()) <= error
+    assert net.predicted_error <= error * (1 + 1e-12)  # eps itself, up to the rounding of beta
+
+
+def test_compile_boolean_is_the_bits_strategy_on_the_multilinear_polynomial():
+    table = [0, 1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 1]
+    boolean = compile_boolean(table, error=1e-8)
+    direct = deepcheap.compile(multilinear_polynomial(np.array(table, dtype=float), boolean.variables), "bits", 1e-8)
+    assert boolean.strategy == "bits" and boolean.variables == ("x_1", "x_2", "x_3", "x_4")
+    for (name, a), (_, b) in zip(boolean.module.state_dict().items(), direct.module.state_dict().items(), strict=True):
+        assert torch.equal(a, b), name
+
+
+def test_the_bits_strategy_refuses_what_it_cannot_compute():
+    with pytest.raises(InvalidArgumentError, match="multilinear"):
+        deepcheap.compile("x**2*y", strategy="bits")
+    with pytest.raises(InvalidArgumentError, match=r"bits \{0, 1\}"):
+        deepcheap.compile("x*y", strategy="bits", domain=(-1, 1))
+    with pytest.raises(InvalidArgumentError, match="sigmoid"):
+        deepcheap.compile("x*y", strategy="bits", activation="softplus")
+    with pytest.raises(InvalidArgumentError, match="groups"):
+        deepcheap.compile("x*y", strategy="bits", groups=(2,))
+    assert deepcheap.compile("x*y", strategy="bits", domain=(0, 1)).domain == (0.0, 1.0)
 
 
 # --- bad input and files ----------------------------------------------------------------------
@@ -271,7 +310,7 @@ def test_save_load_round_trip(tmp_path):
         path = tmp_path / "net.dcnet"
         deepcheap.save(net, path)
         loaded = deepcheap.load(path)
-        x = net.measure_inputs(200)
+        x = net.measure_inputs(200, seed=0)
         assert torch.equal(loaded(x), net(x))
         assert loaded.variables == net.variables
         assert loaded.neurons == net.neurons

@@ -24,10 +24,19 @@ def test_measurement_shrinks_with_size_within_bounds():
     big = deepcheap.compile(library.ising_2d(48))
     points = big.measure_points()
     assert MIN_MEASURE_POINTS <= points < MEASURE_POINTS
-    chunks = list(big.input_chunks(points))
+    chunks = list(big.input_chunks(points, seed=0))
     assert max(c.numel() for c in chunks) <= CHUNK_ELEMENTS
     assert sum(len(c) for c in chunks) == points + min(256, points // 4)  # random corners, then uniform points
     assert big.max_error <= big.predicted_error
+
+
+def test_the_measurement_inputs_come_from_the_seed_given():
+    net = deepcheap.compile("a*b*c*d*e")  # five inputs: all 32 corners, then uniform points from the seed
+    assert torch.equal(net.measure_inputs(100, seed=4), net.measure_inputs(100, seed=4))
+    assert not torch.equal(net.measure_inputs(100, seed=4), net.measure_inputs(100, seed=5))
+    assert net.max_error == net.measure_error(seed=0)  # the cached value: seed MAX_ERROR_SEED = 0
+    with pytest.raises(TypeError, match="seed"):
+        net.measure_error(100)
 
 
 def test_chunked_measurement_equals_one_batch():
@@ -42,13 +51,13 @@ def test_chunked_measurement_equals_one_batch():
 @pytest.mark.parametrize("points", [0, -1, 2.5])
 def test_bad_point_counts_are_refused(points):
     with pytest.raises(InvalidArgumentError, match="points"):
-        deepcheap.compile("x*y").measure_error(points)
+        deepcheap.compile("x*y").measure_error(points, seed=0)
 
 
 def test_boolean_networks_are_measured_on_every_bit_pattern():
     net = deepcheap.compile_boolean([0, 1, 1, 0, 1, 0, 0, 1])
     assert net.measure_points() == 8
-    bits = net.measure_inputs(8)
+    bits = net.measure_inputs(8, seed=0)
     assert sorted(map(tuple, bits.int().tolist())) == sorted((a, b, c) for a in (0, 1) for b in (0, 1) for c in (0, 1))
 
 
@@ -72,7 +81,7 @@ def test_mlp_refuses_overflowing_weights_instead_of_nan():
 
 def test_mlp_agrees_with_module():
     net = deepcheap.compile("3*x**2*y - y*z + 0.5", eps=1e-8)
-    x = net.measure_inputs(256)
+    x = net.measure_inputs(256, seed=0)
     with torch.no_grad():
         assert torch.allclose(net.mlp(x).squeeze(-1), net.module(x), atol=1e-8, rtol=0)
 
@@ -81,8 +90,9 @@ def test_lattice_expression_is_sympys_canonical_product():
     L = 3
     expr = library.ising_2d(L, J=0.5)
     s = {str(v): v for v in expr.free_symbols}
-    rebuilt = sp.Add(*[-sp.Float(0.5) * s[f"s_{i}_{j}"] * s[f"s_{(i + 1) % L}_{j}"] for i in range(L) for j in range(L)],
-                     *[-sp.Float(0.5) * s[f"s_{i}_{j}"] * s[f"s_{i}_{(j + 1) % L}"] for i in range(L) for j in range(L)])
+    cells = [(i, j) for i in range(L) for j in range(L)]
+    rebuilt = sp.Add(*[-sp.Float(0.5) * s[f"s_{i}_{j}"] * s[f"s_{(i + 1) % L}_{j}"] for i, j in cells],
+                     *[-sp.Float(0.5) * s[f"s_{i}_{j}"] * s[f"s_{i}_{(j + 1) % L}"] for i, j in cells])
     assert sp.srepr(expr) == sp.srepr(rebuilt)
 
 

@@ -89,7 +89,8 @@ def test_cross_entropy_gradient_and_per_model_data():
     g = torch.Generator().manual_seed(3)
     x = torch.rand(3, 50, 4, generator=g, dtype=torch.float64)
     labels = torch.randint(0, 3, (3, 50), generator=g)
-    specs = [ModelSpec((4,), "tanh", seed=s, n_outputs=3) for s in range(2)] + [ModelSpec((2, 3), "relu", n_outputs=3)]
+    specs = [ModelSpec((4,), "tanh", seed=s, n_outputs=3) for s in range(2)]
+    specs.append(ModelSpec((2, 3), "relu", seed=2, n_outputs=3))
     grads, weights = engine_gradients(specs, x, labels, torch.float64, classify=True)
     for m, spec in enumerate(specs):
         assert relative(grads[m], autograd_gradient(weights[m], spec.activation, x[m], labels[m], True)) < 1e-12
@@ -271,10 +272,10 @@ def test_warm_start_sets_the_given_weights():
               (torch.randn(2, 1, generator=g), torch.randn(1, generator=g))]
     spec = ModelSpec.from_layers(layers, "softplus", seed=3, lr=1e-9)
     assert (spec.hidden, spec.n_inputs, spec.n_outputs) == ((4, 2), 3, 1)
-    layout = plan([ModelSpec((5,), n_inputs=3), spec], 3, 1)
+    layout = plan([ModelSpec((5,), seed=0, n_inputs=3), spec], 3, 1)
     assert relative(layout.layers(layout.initial(), 1), [(W.double(), b.double()) for W, b in layers]) == 0
     x, y = data(points=32)
-    result = train([ModelSpec((5,)), spec], x, y, steps=1, dtype="float64")
+    result = train([ModelSpec((5,), seed=0), spec], x, y, steps=1, dtype="float64")
     h = x
     for W, b in layers[:-1]:
         h = torch.nn.functional.softplus(h @ W.double() + b.double())
@@ -305,20 +306,22 @@ def test_numpy_tanh_agrees_with_torch():
         (lambda: ModelSpec((3,), "nope"), "activation"),
         (lambda: ModelSpec((3,), lr=0.0), "lr"),
         (lambda: ModelSpec((3,), lr=-1.0), "lr"),
+        (lambda: ModelSpec((3,)), "seed="),
+        (lambda: ModelSpec((3,), seed=-1), "seed"),
         (lambda: train([], *data(), steps=1), "at least one model"),
-        (lambda: train([ModelSpec((3,))], *data(), steps=0), "steps"),
-        (lambda: train([ModelSpec((3,))], data()[0], data()[1][:10], steps=1), "shape"),
-        (lambda: train([ModelSpec((3,), n_inputs=2)], *data(), steps=1), "n_inputs"),
-        (lambda: train([ModelSpec((3,))], data()[0].masked_fill(torch.eye(96, 3).bool(), float("nan")), data()[1],
-                       steps=1), "NaN"),
-        (lambda: train([ModelSpec((3,))], data()[0], data()[1] * float("nan"), steps=1), "NaN"),
-        (lambda: train([ModelSpec((3,))], *data(), steps=1, device="cuda:7"), "cuda|GPU"),
-        (lambda: train([ModelSpec((3,))], *data(), steps=1, device="tpu"), "device"),
-        (lambda: train([ModelSpec((3,))], *data(), steps=1, loss="l1"), "loss"),
-        (lambda: train([ModelSpec((3,))], *data(), steps=1, output="newton"), "output"),
-        (lambda: train([ModelSpec((3,), n_outputs=2)], data()[0], torch.zeros(96).long(), steps=1,
+        (lambda: train([ModelSpec((3,), seed=0)], *data(), steps=0), "steps"),
+        (lambda: train([ModelSpec((3,), seed=0)], data()[0], data()[1][:10], steps=1), "shape"),
+        (lambda: train([ModelSpec((3,), seed=0, n_inputs=2)], *data(), steps=1), "n_inputs"),
+        (lambda: train([ModelSpec((3,), seed=0)], data()[0].masked_fill(torch.eye(96, 3).bool(), float("nan")),
+                       data()[1], steps=1), "NaN"),
+        (lambda: train([ModelSpec((3,), seed=0)], data()[0], data()[1] * float("nan"), steps=1), "NaN"),
+        (lambda: train([ModelSpec((3,), seed=0)], *data(), steps=1, device="cuda:7"), "cuda|GPU"),
+        (lambda: train([ModelSpec((3,), seed=0)], *data(), steps=1, device="tpu"), "device"),
+        (lambda: train([ModelSpec((3,), seed=0)], *data(), steps=1, loss="l1"), "loss"),
+        (lambda: train([ModelSpec((3,), seed=0)], *data(), steps=1, output="newton"), "output"),
+        (lambda: train([ModelSpec((3,), seed=0, n_outputs=2)], data()[0], torch.zeros(96).long(), steps=1,
                        loss="cross_entropy", output="least_squares"), "least_squares"),
-        (lambda: train([ModelSpec((3,), n_outputs=2)], data()[0], torch.full((96,), 2), steps=1,
+        (lambda: train([ModelSpec((3,), seed=0, n_outputs=2)], data()[0], torch.full((96,), 2), steps=1,
                        loss="cross_entropy"), "n_outputs"),
         (lambda: ModelSpec.from_layers([(torch.ones(2, 3), torch.ones(3))]), "read-out"),
         (lambda: ModelSpec.from_layers([(torch.ones(2, 3), torch.ones(3)), (torch.ones(4, 1), torch.ones(1))]),

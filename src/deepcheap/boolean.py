@@ -13,7 +13,9 @@ On bits, x_i^2 = x_i, so every f: {0,1}^n -> R is exactly one multilinear polyno
 f(x) = sum_S h_S prod_{i in S} x_i, with h_S = sum_{T subset S} (-1)^(|S|-|T|) f(T) (the Moebius
 transform, computed in O(n 2^n)). Each monomial with S nonempty becomes one neuron
 sigma(beta (sum_{i in S} x_i - |S| + 1/2)) (Eq. 13); h_empty is the output bias. So a function of
-n bits needs at most 2^n - 1 hidden units, exactly the number of nonzero coefficients.
+n bits needs at most 2^n - 1 hidden units, exactly the number of nonzero coefficients. This module
+tabulates and transforms; the neurons are the compiler's ``strategy="bits"``
+(:mod:`deepcheap.compiler.strategies`).
 """
 
 from __future__ import annotations
@@ -27,16 +29,10 @@ import sympy as sp
 import torch
 from sympy.logic.boolalg import Xnor
 
-from deepcheap.activations import get_activation
-from deepcheap.compiler.build import DagModule
-from deepcheap.compiler.gatespec import GateSpec
+from deepcheap.compiler import compile
 from deepcheap.compiler.network import CompiledNetwork
-from deepcheap.compiler.plan import plan
 from deepcheap.compiler.polynomial import Polynomial
-from deepcheap.compiler.strategies import Construction
 from deepcheap.errors import InvalidArgumentError, NotAPolynomialError, check_positive
-from deepcheap.gates.bits import beta_for_error
-from deepcheap.precision import machine_epsilon, resolve_device, resolve_dtype
 
 MAX_BITS = 20
 
@@ -180,38 +176,14 @@ def multilinear_polynomial(values: np.ndarray, names: tuple[str, ...], tol: floa
 def compile_boolean(function, variables=None, *, error: float = 1e-6, dtype=torch.float64,
                     device=None) -> CompiledNetwork:
     """A network computing ``function`` on {0,1}^n with worst-case error ``error`` (exact after rounding
-    for 0/1 outputs whenever error < 1/2).
+    for 0/1 outputs whenever error < 1/2): truth table -> multilinear polynomial (Moebius) ->
+    ``deepcheap.compile(strategy="bits")``.
 
     ``function``: a list of 2^n values (index bits x_1..x_n, x_1 most significant), a dict
     {bit tuple: value}, or a sympy Boolean expression (variables sorted by name).
     """
-    dtype, device = resolve_dtype(dtype), resolve_device(device)
     error = check_positive("error", error)
     values, names = truth_table(function, variables)
     scale = max(1.0, float(np.abs(values).max()))
     polynomial = multilinear_polynomial(values, names, tol=1e-12 * scale)
-    n = len(names)
-    monomials = [(m, c) for m, c in sorted(polynomial.terms.items()) if m]
-    total = sum(abs(c) for _, c in monomials)
-    rounding = machine_epsilon(dtype) * (abs(polynomial.constant) + 4 * total)
-    per_unit = (error - rounding) / total if total else 0.5
-    if total and per_unit <= 0:
-        raise InvalidArgumentError(f"error = {error:g} is below the rounding of this sum in {dtype}; ask for more.")
-    beta = beta_for_error(min(per_unit, 0.25)) if total else 1.0
-    specs = [
-        GateSpec(n + i, tuple(v for v, _ in m), [(np.full((1, len(m)), beta), np.array([-beta * (len(m) - 0.5)]))],
-                 np.array([1.0]), 0.0, "sigmoid", "bit-product")
-        for i, (m, _) in enumerate(monomials)
-    ]
-    output = {n + i: c for i, (_, c) in enumerate(monomials)}
-    predicted = total / (1.0 + math.exp(beta / 2)) + rounding
-
-    def no_passthrough(value: int) -> GateSpec:  # pragma: no cover - one stage never carries values
-        raise InvalidArgumentError("a one-layer Boolean network has no pass-through units")
-
-    construction = Construction([specs] if specs else [], output, polynomial.constant, "sigmoid", predicted,
-                                {}, no_passthrough, {"beta": beta})
-    get_activation("sigmoid")
-    module = DagModule(construction, n, dtype=dtype, device=device)
-    return CompiledNetwork(polynomial, plan(polynomial), construction, module, "boolean", "sigmoid", None, error,
-                           (0.0, 1.0), dtype, device, binary=True, options={"beta": beta})
+    return compile(polynomial, strategy="bits", eps=error, dtype=dtype, device=device)

@@ -217,7 +217,8 @@ def _probe_scheduler(address: str, timeout: float) -> None:
     try:
         reply = asyncio.run(asyncio.wait_for(identity(), timeout))
     except TimeoutError:
-        raise InvalidArgumentError(_unreachable(address, f"no answer as a Dask scheduler within {timeout:g} s")) from None
+        why = f"no answer as a Dask scheduler within {timeout:g} s"
+        raise InvalidArgumentError(_unreachable(address, why)) from None
     except Exception as err:
         raise InvalidArgumentError(_unreachable(address, f"{type(err).__name__}: {err}")) from None
     if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
@@ -225,4 +226,5 @@ def _probe_scheduler(address: str, timeout: float) -> None:
         raise InvalidArgumentError(_unreachable(address, f"it answered as {kind!r}, not as a Dask scheduler"))
 
 
-__all__ = ["DEFAULT_CONNECT_TIMEOUT", "DIST_HINT", "FORMS", "DaskExecutor", "ExecutorSpec", "open_executor", "parse_executor"]
+__all__ = ["DEFAULT_CONNECT_TIMEOUT", "DIST_HINT", "FORMS", "DaskExecutor", "ExecutorSpec", "open_executor",
+           "parse_executor"]

@@ -18,7 +18,8 @@ import numpy as np
 import sympy as sp
 
 from deepcheap.compiler.expansion import MAX_DEGREE, MAX_MONOMIALS
-from deepcheap.errors import check_finite, check_int_range, check_seed
+from deepcheap.errors import check_finite, check_int_range
+from deepcheap.seeds import numpy_generator
 
 MAX_LATTICE_L_2D = math.isqrt(MAX_MONOMIALS // 2)  # 2 L^2 bonds (724)
 _TOO_MANY = f"(the compiler takes at most {MAX_MONOMIALS:,} terms)"
@@ -97,7 +98,7 @@ def random_sparse_polynomial(n: int, terms: int, degree: int, seed: int, *, max_
     """``terms`` random monomials of total degree <= ``degree`` in n variables, coefficients in [-c, c]."""
     n, terms = check_int_range("n", n, 1, MAX_MONOMIALS), check_int_range("terms", terms, 1, MAX_MONOMIALS)
     degree = check_int_range("degree", degree, 0, MAX_DEGREE)
-    rng = np.random.default_rng(check_seed(seed))
+    rng = numpy_generator(seed)
     xs = [sp.Symbol(f"x_{i:0{_width(n)}d}") for i in range(n)]
     expr = sp.Integer(0)
     for _ in range(terms):

@@ -3,7 +3,7 @@
 >>> from deepcheap.claims import select_claims
 >>> results = run_sweep(select_claims("C03"), "quick", seed=0)      # serial, no log
 >>> results["C03"].verdict
-'holds'
+'untested'
 
 Executors: ``None`` (serial, in this process) or anything with ``submit(fn, *args) -> future``
 whose ``future.result()`` returns: ``concurrent.futures.ProcessPoolExecutor``, a Dask

@@ -39,12 +39,14 @@ def expression_from(text: str):
 def compile_command(
     expr: str = typer.Argument(..., help="A polynomial, e.g. 'x**2*y - 3*z' (x^2 works too), or a library "
                                "shortcut: product:N, power:D, ising1d:L, ising2d:L, phi4:L."),
-    strategy: str = typer.Option("deep", help="deep (smooth gates), shallow (one hidden layer) or relu (Yarotsky)."),
+    strategy: str = typer.Option("deep", help="deep (smooth gates), shallow (one hidden layer), relu (Yarotsky), "
+                                 "bits (multilinear on {0,1}, Eq. 13) or grouped (depth-k products, --depth)."),
     eps: float = typer.Option(None, help="Worst-case error to guarantee on the domain (default: best for the dtype)."),
-    domain: str = typer.Option("-1,1", help="Input box LO,HI, e.g. --domain=0,2."),
+    domain: str = typer.Option(None, help="Input box LO,HI, e.g. --domain=0,2 (default -1,1; 0,1 for bits)."),
     dtype: str = typer.Option("float64", help="float64 or float32."),
     activation: str = typer.Option(None, help="Activation (default softplus; relu for --strategy relu)."),
     order: int = typer.Option(4, help="4: gate bias at a zero of sigma'''' (default); 2: the paper's gate."),
+    depth: int = typer.Option(None, help="Levels of --strategy grouped (the grouping with the fewest neurons)."),
     save_to: Path = typer.Option(None, "--save", help="Write the network to FILE (load with deepcheap.load)."),
     onnx_to: Path = typer.Option(None, "--onnx", help="Write the network as ONNX to FILE (DAG form; needs "
                                  'pip install "deepcheap[onnx]").'),
@@ -53,7 +55,8 @@ def compile_command(
     """Compile a polynomial (Hamiltonian) into a network whose size does not depend on eps."""
     if save_to is not None:
         check_output_file(save_to, "--save")
-    net = compile_polynomial(expression_from(expr), strategy, eps, parse_domain(domain), dtype, activation, order)
+    net = compile_polynomial(expression_from(expr), strategy, eps, None if domain is None else parse_domain(domain),
+                             dtype, activation, order, depth=depth)
     info = net.summary()
     info["mlp_passthrough_neurons"] = net.mlp_passthrough_neurons
     if save_to is not None:

@@ -13,8 +13,8 @@ The compiler is a list of passes, one module each; each pass's output is the nex
 2. :mod:`~deepcheap.compiler.plan`: polynomial -> :class:`ProductPlan` (product DAG, shared sub-products,
    balanced trees, repeated squaring; levels = earliest schedule)
 3. :mod:`~deepcheap.compiler.accuracy`: ranges along the DAG, sensitivities, an error share per gate
-4. :mod:`~deepcheap.compiler.strategies`: gate specs for the strategy (deep / shallow / relu), each
-   gate's scale the largest that meets its share -> :class:`Construction`
+4. :mod:`~deepcheap.compiler.strategies`: gate specs for the strategy (deep / shallow / relu / bits /
+   grouped), each gate's scale the largest that meets its share -> :class:`Construction`
 5. :mod:`~deepcheap.compiler.layout`: stages -> strict MLP layers with pass-through units (lazily)
 6. :mod:`~deepcheap.compiler.build`: gate specs -> :class:`DagModule`; layout -> strict ``nn.Sequential``
 """
@@ -36,33 +36,45 @@ from deepcheap.errors import InvalidArgumentError, check_choice, check_domain, c
 from deepcheap.gates.base import radius
 from deepcheap.precision import dtype_name, resolve_device, resolve_dtype
 
+BITS = (0.0, 1.0)  # the domain of strategy='bits'
 
-def compile(expr, strategy: str = "deep", eps: float | None = None, domain=(-1.0, 1.0), dtype=torch.float64,
-            activation: str | None = None, order: int = 4, *, variables=None, device=None) -> CompiledNetwork:
+
+def compile(expr, strategy: str = "deep", eps: float | None = None, domain=None, dtype=torch.float64,
+            activation: str | None = None, order: int = 4, *, variables=None, device=None, groups=None,
+            depth: int | None = None) -> CompiledNetwork:
     """Compile a polynomial into a network whose size does not depend on ``eps``.
 
     ``expr``: a sympy expression, a string ("x**2*y - 3*z") or a :class:`Polynomial`.
     ``strategy``: ``"deep"`` (smooth product gates on a balanced product DAG), ``"shallow"`` (one
     hidden layer, prod(r_i + 1) units per monomial), ``"relu"`` (Yarotsky ReLU squares; depth grows
-    like log(1/eps)). ``eps``: the worst-case error to guarantee on ``domain``^n (None: the best the
-    dtype allows; 1e-6 for relu). ``activation``: softplus by default (relu for strategy="relu").
-    ``order``: 4 puts each gate's bias at a zero of sigma'''' (error ~ lambda^4), 2 is the paper's gate.
-    ``variables``: input column order (default: sorted by name).
+    like log(1/eps)), ``"bits"`` (a multilinear polynomial on bits {0, 1}: one sigmoid neuron per
+    monomial, Eq. 13; :func:`deepcheap.compile_boolean` builds it from a truth table). ``eps``: the
+    worst-case error to guarantee on ``domain``^n (None: the best the dtype allows; 1e-6 for relu and
+    bits). ``domain``: the box, (-1, 1) by default; always (0, 1) for bits. ``activation``: softplus by
+    default (relu for strategy="relu", sigmoid for "bits"). ``order``: 4 puts each gate's bias at a zero
+    of sigma'''' (error ~ lambda^4), 2 is the paper's gate. ``variables``: input column order (default:
+    sorted by name). ``groups`` / ``depth``: the levels of strategy="grouped" (see
+    :mod:`~deepcheap.compiler.strategies`).
     """
     strategy = check_choice("strategy", strategy, STRATEGIES)
     dtype, device = resolve_dtype(dtype), resolve_device(device)
-    domain = check_domain(domain)
+    domain = _domain(strategy, domain)
     eps = None if eps is None else check_positive("eps", eps)
     act = _activation(strategy, activation)
     order = check_choice("order", order, (2, 4))
+    if strategy != "grouped" and (groups is not None or depth is not None):
+        raise InvalidArgumentError(f"groups= and depth= choose the levels of strategy='grouped'; drop them for "
+                                   f"strategy={strategy!r}.")
 
     polynomial = parse(expr, variables)  # 1. parse
     _check_representable(polynomial, domain, dtype)
     product_plan = plan(polynomial)  # 2. plan
-    construction = construct(product_plan, strategy, act, order, eps, dtype, radius(domain))  # 3-4. accuracy, gates
+    construction = construct(product_plan, strategy, act, order, eps, dtype, radius(domain),  # 3-4. accuracy, gates
+                             groups=groups, depth=depth)
     module = DagModule(construction, len(polynomial.variables), dtype=dtype, device=device)  # 6. build (5: lazily)
     return CompiledNetwork(polynomial, product_plan, construction, module, strategy, act.name,
-                           None if strategy == "relu" else order, eps, domain, dtype, device)
+                           None if strategy in ("relu", "bits") else order, eps, domain, dtype, device,
+                           binary=strategy == "bits")
 
 
 def _check_representable(polynomial: Polynomial, domain, dtype) -> None:
@@ -84,12 +96,22 @@ def _check_representable(polynomial: Polynomial, domain, dtype) -> None:
             f"and sums (1e{limit:.0f}); rescale the inputs (a smaller --domain) or the coefficients.")
 
 
+def _domain(strategy: str, domain) -> tuple[float, float]:
+    if strategy != "bits":
+        return check_domain((-1.0, 1.0) if domain is None else domain)
+    if domain is not None and tuple(check_domain(domain)) != BITS:
+        raise InvalidArgumentError(f"strategy='bits' computes on bits {{0, 1}}; drop domain={domain!r} (or pass "
+                                   "(0, 1)), or choose another strategy for a box.")
+    return BITS
+
+
 def _activation(strategy: str, activation: str | None):
-    if strategy == "relu":
-        if activation not in (None, "relu"):
-            raise InvalidArgumentError(f"strategy='relu' builds ReLU networks; drop activation={activation!r} "
-                                       "or choose strategy='deep'.")
-        return get_activation("relu")
+    fixed = {"relu": "relu", "bits": "sigmoid"}.get(strategy)
+    if fixed is not None:
+        if activation not in (None, fixed):
+            raise InvalidArgumentError(f"strategy={strategy!r} builds {fixed} networks; drop "
+                                       f"activation={activation!r} or choose strategy='deep'.")
+        return get_activation(fixed)
     return get_activation(activation or "softplus")
 
 

@@ -159,7 +159,8 @@ def build_mlp(layout: StrictLayout, *, dtype, device=None, memory_limit: int = M
 
 
 def _linear(inputs: int, outputs: int, dtype, device) -> nn.Linear:
-    """An uninitialised Linear (its weights are overwritten); zero-input layers are legitimate here."""
+    """An uninitialised Linear (its weights are overwritten), built without its random initialisation so that
+    compiling never draws from torch's global generator; zero-input layers are legitimate here."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Initializing zero-element tensors")
-        return nn.Linear(inputs, outputs, dtype=dtype, device=device)
+        return nn.utils.skip_init(nn.Linear, inputs, outputs, dtype=dtype, device=device or "cpu")

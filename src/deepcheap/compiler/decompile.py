@@ -7,7 +7,9 @@
 ('walsh-hadamard', 3*x*y - 2*z + 1)
 >>> result.residual_max < 1e-12, result.residual_on
 (True, 'all 2^3 spin states')
->>> box = deepcheap.decompile(net, inputs="box", degree=2)  # least squares on the box [-1, 1]^3
+>>> import torch
+>>> box = deepcheap.decompile(net, inputs="box", degree=2,  # least squares on the box [-1, 1]^3
+...                           generator=torch.Generator().manual_seed(0))
 >>> box.rounded(6).polynomial, box.residual_max < 1e-8
 (3*x*y - 2*z + 1, True)
 
@@ -26,7 +28,8 @@ Methods, by ``inputs``:
 ``uncertainty`` bounds each coefficient's distance from the polynomial the network approximates,
 when the network's own error bound is known (a CompiledNetwork's ``predicted_error``, or
 ``error_bound=``): c_S moves by at most eps for Walsh coefficients, 2^|S| eps for Moebius ones and
-sum_i |pinv(A)_Si| eps for a least-squares fit. Randomness comes from ``generator`` (seed 0 if none).
+sum_i |pinv(A)_Si| eps for a least-squares fit. The exact transforms draw nothing; a method that samples
+(any ``"box"`` method, or states of more than 2^20) draws from ``generator``, which it then requires.
 """
 
 from __future__ import annotations
@@ -40,8 +43,9 @@ import sympy as sp
 import torch
 
 from deepcheap.compiler import walsh
+from deepcheap.compiler.least_squares import check_memory, monomial_columns, solve
 from deepcheap.compiler.polynomial import Monomial, Polynomial
-from deepcheap.errors import InvalidArgumentError, ResourceLimitError, check_choice, check_domain, check_int_range
+from deepcheap.errors import InvalidArgumentError, check_choice, check_domain, check_int_range
 
 INPUTS = ("spins", "bits", "box")
 METHODS = ("auto", "exact", "least-squares", "taylor")
@@ -126,7 +130,6 @@ def decompile(net_or_module, variables=None, *, inputs: str | None = None, domai
         degree = check_int_range("degree", degree, 0)
     elif inputs == "box" and target.degree is not None:
         degree = target.degree
-    generator = generator if generator is not None else torch.Generator().manual_seed(0)
     bound = error_bound if error_bound is not None else target.error_bound
     if inputs == "box":
         domain = check_domain(domain if domain is not None else target.domain or (-1.0, 1.0))
@@ -134,6 +137,7 @@ def decompile(net_or_module, variables=None, *, inputs: str | None = None, domai
             bound = None  # the network's guarantee holds on its own box only
         if degree is None:
             raise InvalidArgumentError("decompiling on a box needs degree=... (the highest total degree to fit).")
+        generator = _required(generator, f"decompiling on a box samples points ({method})")
         if method == "taylor":
             from deepcheap.compiler.taylor import taylor
 
@@ -236,6 +240,13 @@ def _names(variables, n: int | None) -> tuple[str, ...]:
     return names
 
 
+def _required(generator, what: str) -> torch.Generator:
+    if not isinstance(generator, torch.Generator):
+        raise InvalidArgumentError(f"{what} draws random inputs: pass generator=torch.Generator().manual_seed(SEED) "
+                                   "(any seed; the same seed gives the same result).")
+    return generator
+
+
 def _within(inner, outer) -> bool:
     return outer[0] <= inner[0] and inner[1] <= outer[1]
 
@@ -305,7 +316,8 @@ def _discrete_fit(target, inputs, degree, weights, points, generator, bound, mem
         where = f"all 2^{n} {inputs[:-1]} states"
     else:
         rows = points or max(4096, 4 * len(monomials))
-        _check_memory(rows, len(monomials), memory_limit)
+        check_memory(rows, len(monomials), memory_limit)
+        generator = _required(generator, f"a least-squares fit on sampled {inputs}")
         bits = torch.randint(0, 2, (rows, n), generator=generator).double().numpy()
         x = bits if inputs == "bits" else 2 * bits - 1
         where = f"{rows} sampled {inputs[:-1]} states (seed from the generator)"
@@ -318,10 +330,10 @@ def _discrete_fit(target, inputs, degree, weights, points, generator, bound, mem
             raise InvalidArgumentError(f"weights must be 2^{n} = {2**n} finite non-negative numbers, not all zero "
                                        "(one per state, in walsh.all_states order).")
         w = w / w.sum()
-    _check_memory(x.shape[0], len(monomials), memory_limit)
-    design = _monomial_columns(x, monomials)
+    check_memory(x.shape[0], len(monomials), memory_limit)
+    design = monomial_columns(x, monomials)
     values = target(x)
-    terms, uncertainty = _solve(design, values, w, bound, [tuple((v, 1) for v in m) for m in monomials])
+    terms, uncertainty = solve(design, values, w, bound, [tuple((v, 1) for v in m) for m in monomials])
     if w is not None:
         return _Readout(terms, uncertainty, "weighted-least-squares", x, values, where + ", weighted", w)
     return _Readout(terms, uncertainty, "least-squares", x, values, where)
@@ -331,55 +343,19 @@ def _box_fit(target, degree, domain, points, generator, bound, memory_limit):
     n = len(target.names)
     monomials = [m for d in range(degree + 1) for m in itertools.combinations_with_replacement(range(n), d)]
     rows = points or max(4096, 4 * len(monomials))
-    _check_memory(rows, len(monomials), memory_limit)
+    check_memory(rows, len(monomials), memory_limit)
     lo, hi = domain
 
     def sample() -> np.ndarray:
         return (lo + (hi - lo) * torch.rand(rows, n, generator=generator, dtype=torch.float64)).numpy()
 
     x = sample()
-    design = _monomial_columns(x, monomials)
+    design = monomial_columns(x, monomials)
     keys = [tuple((v, len(list(g))) for v, g in itertools.groupby(m)) for m in monomials]
-    terms, uncertainty = _solve(design, target(x), None, bound, keys)
+    terms, uncertainty = solve(design, target(x), None, bound, keys)
     held_out = sample()  # the residual is measured where the fit did not look
     return _Readout(terms, uncertainty, "least-squares", held_out, target(held_out),
                     f"{rows} fresh uniform points of [{lo:g}, {hi:g}]^{n}")
-
-
-def _monomial_columns(x: np.ndarray, monomials) -> np.ndarray:
-    return np.stack([np.prod(x[:, list(m)], axis=1) if m else np.ones(x.shape[0]) for m in monomials], axis=1)
-
-
-def _solve(design, values, w, bound, keys):
-    """Least squares (weighted by w): coefficients and their uncertainty bounds."""
-    scale = np.sqrt(w) if w is not None else np.ones(design.shape[0])
-    pinv = _pseudo_inverse(design * scale[:, None])
-    c = pinv @ (values * scale)
-    uncertainty = None if bound is None else np.abs(pinv) @ scale * bound
-    terms = {key: float(v) for key, v in zip(keys, c, strict=True) if v != 0}
-    unc = None if uncertainty is None else {key: float(u) for key, u, v in zip(keys, uncertainty, c, strict=True)
-                                            if v != 0}
-    return terms, unc
-
-
-def _pseudo_inverse(A: np.ndarray) -> np.ndarray:
-    """R^-1 Q^T from a QR factorisation (several times faster than an SVD); the SVD when A is rank-deficient."""
-    from scipy.linalg import solve_triangular
-
-    if A.shape[0] >= A.shape[1] > 0:
-        Q, R = np.linalg.qr(A)
-        diagonal = np.abs(np.diag(R))
-        if diagonal.min() > 1e-10 * diagonal.max():
-            return solve_triangular(R, Q.T)
-    return np.linalg.pinv(A)
-
-
-def _check_memory(rows: int, columns: int, limit: int) -> None:
-    needed = 3 * 8 * rows * columns  # design matrix, its pseudo-inverse, SVD workspace
-    if needed > limit:
-        raise ResourceLimitError(f"a least-squares fit on {columns:,} monomials at {rows:,} points needs about "
-                                 f"{needed / 2**30:.2f} GiB, above the {limit / 2**30:.2f} GiB limit; lower degree, "
-                                 "fewer points, or raise memory_limit=...")
 
 
 def variance_by_order(result: Decompiled, weights=None, *, groups=None) -> dict[str, float]:

@@ -44,7 +44,6 @@ VERSION = 2
 READABLE_VERSIONS = (1, 2)
 LOAD_MEMORY_LIMIT = 2 * 2**30  # default cap on the estimated memory of a recompile
 BYTES_PER_GATE = 1200  # loading ising2d:128 (32768 terms and gates) measured 100 MB of peak RSS; estimate 96 MB
-MAX_BOOLEAN_BITS = 20  # deepcheap.boolean.MAX_BITS (not imported here: the loader must stay light)
 
 
 def save(net: CompiledNetwork, path: str | Path) -> None:
@@ -54,6 +53,8 @@ def save(net: CompiledNetwork, path: str | Path) -> None:
     tensors = {k: v.detach().cpu().contiguous().clone() for k, v in net.module.state_dict().items()}
     construction = {"strategy": net.strategy, "activation": net.activation, "order": net.order, "eps": net.eps,
                     "domain": list(net.domain), "dtype": dtype_name(net.dtype)}
+    if net.strategy == "grouped":
+        construction["groups"] = list(net.construction.details["groups"])
     sizes = {"variables": len(net.variables), "terms": len(net.polynomial), "degree": net.polynomial.degree,
              "neurons": net.neurons, "tensor_elements": sum(t.numel() for t in tensors.values())}
     metadata = {
@@ -225,21 +226,16 @@ def rebuild_cost(polynomial: Polynomial, meta: dict) -> RebuildCost:
 
     deep/relu: one gate per multiplication without sharing (x^p costs floor(log2 p) squares and
     popcount(p) - 1 products), 4 units each (relu: ~6 per layer over 2 + log2(S/eps)/2 layers);
-    shallow: prod(r_i + 1) units per monomial; boolean: one unit per monomial and a 2^n table.
+    shallow: prod(r_i + 1) units per monomial; boolean (strategy bits): one unit per monomial.
     Memory: :data:`BYTES_PER_GATE` per gate and term (Python objects of the plan and gate specs,
     measured) plus 32 bytes per weight.
     """
     n, terms = len(polynomial.variables), polynomial.terms
     strategy = "boolean" if meta.get("kind") == "boolean" else str(meta.get("strategy"))
-    extra, detail = 0, f"{n:,} variables, {len(terms):,} terms, degree {polynomial.degree:,}"
-    if strategy == "boolean":
-        if n > MAX_BOOLEAN_BITS:
-            raise ResourceLimitError(f"the file declares a Boolean network of {n} bits: rebuilding it tabulates "
-                                     f"2^{n} inputs; deepcheap handles up to {MAX_BOOLEAN_BITS}. Nothing was built.")
+    detail = f"{n:,} variables, {len(terms):,} terms, degree {polynomial.degree:,}"
+    if strategy in ("boolean", "bits"):
         gates = units = sum(1 for m in terms if m)
         parameters = sum(len(m) + 4 for m in terms)
-        extra = 2**n * (n + 2) * 8 * 2
-        detail += f", a 2^{n}-row truth table"
     elif strategy == "shallow":
         gates = sum(1 for m in terms if m)
         units = sum(math.prod(p + 1 for _, p in m) for m in terms if m)
@@ -255,20 +251,16 @@ def rebuild_cost(polynomial: Polynomial, meta: dict) -> RebuildCost:
             layers = 2 + max(1, math.ceil((log2_scale - math.log2(eps)) / 2)) if eps > 0 else 2**62
         units = gates * (4 if layers == 1 else 6 * layers)
         parameters = gates * (20 if layers == 1 else 48 * layers)
-    total = BYTES_PER_GATE * (gates + len(terms)) + 32 * (parameters + n) + extra
+    total = BYTES_PER_GATE * (gates + len(terms)) + 32 * (parameters + n)
     return RebuildCost(gates, units, parameters, total, detail)
 
 
 def _rebuild(meta: dict, polynomial: Polynomial, device) -> CompiledNetwork:
-    from deepcheap.boolean import compile_boolean
+    """The same compile that made the network (Boolean networks: strategy bits; files before it said "boolean")."""
     from deepcheap.compiler import compile
 
     if meta["kind"] == "boolean":
-        import numpy as np
-
-        n = len(polynomial.variables)
-        bits = np.array(list(np.ndindex(*(2,) * n)), dtype=np.float64).reshape(-1, n)
-        return compile_boolean(list(polynomial.evaluate(bits)), polynomial.variables, error=meta["eps"],
-                               dtype=meta["dtype"], device=device)
+        return compile(polynomial, "bits", meta["eps"], dtype=meta["dtype"], device=device)
+    groups = tuple(meta["groups"]) if meta.get("groups") is not None else None
     return compile(polynomial, meta["strategy"], meta["eps"], tuple(meta["domain"]), meta["dtype"],
-                   meta["activation"], meta["order"] or 4, device=device)
+                   meta["activation"], meta["order"] or 4, device=device, groups=groups)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import sympy as sp
@@ -18,12 +18,14 @@ from deepcheap.compiler.strategies import Construction, gate_kinds
 from deepcheap.errors import check_choice, check_int_range
 from deepcheap.gates.base import sample_box
 from deepcheap.precision import dtype_name
+from deepcheap.seeds import torch_generator
 
 MEASURE_POINTS = 4096  # inputs of the automatic error measurement of a small network
 MIN_MEASURE_POINTS = 64  # ... and of the largest ones
 MEASURE_WORK = 2**26  # element operations the automatic measurement may spend (about half a second)
 CHUNK_ELEMENTS = 2**22  # input numbers generated and evaluated at once
 MAX_EXHAUSTIVE_BITS = 16
+MAX_ERROR_SEED = 0  # the seed of the inputs behind the cached :attr:`CompiledNetwork.max_error`
 
 
 @dataclass(eq=False)
@@ -46,8 +48,7 @@ class CompiledNetwork:
     domain: tuple[float, float]
     dtype: torch.dtype
     device: torch.device | str | None = None
-    binary: bool = False  # inputs are bits {0, 1} (compile_boolean): errors measured on all of them
-    options: dict = field(default_factory=dict)
+    binary: bool = False  # inputs are bits {0, 1} (strategy bits): errors measured on all of them
 
     # --- evaluation ---------------------------------------------------------------------------
 
@@ -129,17 +130,17 @@ class CompiledNetwork:
         per_input = len(self.variables) + self.neurons + len(self.polynomial)
         return int(min(MEASURE_POINTS, max(MIN_MEASURE_POINTS, MEASURE_WORK // max(1, per_input))))
 
-    def measure_inputs(self, points: int = MEASURE_POINTS, seed: int = 0) -> torch.Tensor:
+    def measure_inputs(self, points: int = MEASURE_POINTS, *, seed: int) -> torch.Tensor:
         """The inputs :meth:`measure_error` uses, as one tensor (small networks; see :meth:`input_chunks`)."""
-        return torch.cat(list(self.input_chunks(points, seed)))
+        return torch.cat(list(self.input_chunks(points, seed=seed)))
 
-    def input_chunks(self, points: int, seed: int = 0):
+    def input_chunks(self, points: int, *, seed: int):
         """Measurement inputs in chunks of at most :data:`CHUNK_ELEMENTS` numbers: all 2^n bit patterns of a
         Boolean network (n <= 16), else corners of the box (all of them for n <= 10, else random ones, at
-        most a quarter of the points) followed by uniform points, from one seeded generator."""
+        most a quarter of the points) followed by uniform points, drawn from a generator seeded ``seed``."""
         n = len(self.variables)
         points = check_int_range("points", points, 1, hint="(the error is measured on at least one input)")
-        generator = torch.Generator().manual_seed(seed)
+        generator = torch_generator(seed)
         rows = max(1, CHUNK_ELEMENTS // max(1, n))
         if n == 0:
             yield torch.zeros(1, 0, dtype=self.dtype)
@@ -156,7 +157,7 @@ class CompiledNetwork:
             return
         lo, hi = self.domain
         if n <= 3:  # a regular grid with the corners: cheap and exhaustive enough in a few dimensions
-            yield sample_box(self.domain, n, points, dtype=self.dtype)
+            yield sample_box(self.domain, n, points, dtype=self.dtype, generator=generator)
             return
         corners = 2**n if n <= 10 else min(256, max(1, points // 4))
         for start in range(0, corners, rows):
@@ -168,15 +169,15 @@ class CompiledNetwork:
             count = min(rows, points - start)
             yield (torch.rand(count, n, dtype=torch.float64, generator=generator) * (hi - lo) + lo).to(self.dtype)
 
-    def measure_error(self, points: int | None = None, seed: int = 0, *, form: str = "module") -> float:
+    def measure_error(self, points: int | None = None, *, seed: int, form: str = "module") -> float:
         """max |network(x) - polynomial(x)| over :meth:`input_chunks` (default size: :meth:`measure_points`),
-        evaluated chunk by chunk so memory stays bounded whatever the network's size."""
+        drawn with ``seed``, evaluated chunk by chunk so memory stays bounded whatever the network's size."""
         points = self.measure_points() if points is None else points
         check_choice("form", form, ("module", "mlp"))
         network = self.mlp if form == "mlp" else self.module
         worst = 0.0
         with torch.no_grad():
-            for x in self.input_chunks(points, seed):
+            for x in self.input_chunks(points, seed=seed):
                 out = network(x.to(self.device or "cpu"))
                 out = out.squeeze(-1) if form == "mlp" else out
                 difference = (out.detach().cpu().double() - self.target(x)).abs()
@@ -187,9 +188,9 @@ class CompiledNetwork:
 
     @cached_property
     def max_error(self) -> float:
-        """Measured on :meth:`measure_points` inputs of the domain box (seed 0); cached. Sampled, not a
-        bound: :attr:`predicted_error` is the accuracy pass's worst-case bound."""
-        return self.measure_error()
+        """Measured on :meth:`measure_points` inputs of the domain box (seed :data:`MAX_ERROR_SEED`); cached.
+        Sampled, not a bound: :attr:`predicted_error` is the accuracy pass's worst-case bound."""
+        return self.measure_error(seed=MAX_ERROR_SEED)
 
     # --- the strict MLP -----------------------------------------------------------------------
 

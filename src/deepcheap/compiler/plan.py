@@ -22,7 +22,6 @@ import itertools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Literal
 
 from deepcheap.compiler.polynomial import Monomial, Polynomial, monomial_degree, monomial_divide
@@ -67,14 +66,6 @@ class ProductPlan:
     @property
     def depth(self) -> int:
         return max((node.level for node in self.nodes), default=0)
-
-    @cached_property
-    def consumers(self) -> dict[int, list[int]]:
-        users: dict[int, list[int]] = {}
-        for i, node in enumerate(self.nodes):
-            for j in node.inputs:
-                users.setdefault(j, []).append(i)
-        return users
 
     def levels(self) -> list[list[int]]:
         """Gate node ids grouped by level 1..depth (earliest schedule)."""

@@ -1,8 +1,9 @@
 """Taylor coefficients of a network at a point by autograd: the ``method="taylor"`` of decompile.
 
->>> import deepcheap
+>>> import deepcheap, torch
 >>> net = deepcheap.compile("x**2*y - 3*y + 1")
->>> result = deepcheap.decompile(net, method="taylor", degree=3)        # at the centre of the box
+>>> result = deepcheap.decompile(net, method="taylor", degree=3,       # at the centre of the box
+...                              generator=torch.Generator().manual_seed(0))  # the residual's points
 >>> result.method, result.rounded(6).polynomial
 ('taylor', x**2*y - 3*y + 1)
 

@@ -2,7 +2,7 @@
 
 >>> import torch
 >>> from deepcheap.training import ModelSpec, train
->>> x = torch.rand(256, 2, dtype=torch.float64) * 2 - 1
+>>> x = torch.rand(256, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0)) * 2 - 1
 >>> y = x[:, 0] * x[:, 1]
 >>> models = [ModelSpec((w,), "tanh", seed=s, lr=1e-2) for w in (4, 8, 16) for s in range(2)]
 >>> result = train(models, x, y, steps=300, x_test=x, y_test=y)

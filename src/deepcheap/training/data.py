@@ -10,8 +10,9 @@
 Fresh samples: step t's batch is ``draw(generator, points)`` with a generator on the engine's device seeded
 from (seed, t) alone, and ``target(x)``; so a model's data, and its training, never depend on which other
 models share its run. ``draw`` must draw from the generator it is given (on ``generator.device``). The first
-batch is checked (shapes, NaN); a later batch with NaN marks the models diverged rather than stopping the run. The engine holds inputs transposed with a ones row appended, ``xa`` of shape
-(n + 1, N) shared or (M, n + 1, N) per model, and targets as (K, N) or (M, K, N) (class labels as (N,) or (M, N)).
+batch is checked (shapes, NaN); a later batch with NaN marks the models diverged rather than stopping the run.
+The engine holds inputs transposed with a ones row appended, ``xa`` of shape (n + 1, N) shared or
+(M, n + 1, N) per model, and targets as (K, N) or (M, K, N) (class labels as (N,) or (M, N)).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from deepcheap.errors import InvalidArgumentError, check_domain, check_int_range
+from deepcheap.errors import InvalidArgumentError, check_domain, check_int_range, check_seed
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,11 @@ class FreshSamples:
     draw: Callable[[torch.Generator, int], torch.Tensor]
     target: Callable[[torch.Tensor], torch.Tensor]
     points: int
-    seed: int = 0
+    seed: int
 
     def __post_init__(self):
         check_int_range("points", self.points, 1)
-        check_int_range("seed", self.seed, 0)
+        check_seed(self.seed)
         if not (callable(self.draw) and callable(self.target)):
             raise InvalidArgumentError("FreshSamples needs callables draw(generator, points) and target(x).")
 

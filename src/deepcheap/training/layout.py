@@ -2,7 +2,8 @@
 
 >>> from deepcheap.training import ModelSpec
 >>> from deepcheap.training.layout import plan
->>> layout = plan([ModelSpec((4,)), ModelSpec((8, 8)), ModelSpec((4,), seed=1)], n_inputs=3, n_outputs=1)
+>>> layout = plan([ModelSpec((4,), seed=0), ModelSpec((8, 8), seed=0), ModelSpec((4,), seed=1)], n_inputs=3,
+...               n_outputs=1)
 >>> [(g.activation, g.widths, g.models) for g in layout.groups]
 [('tanh', (4,), (0, 2)), ('tanh', (8, 8), (1,))]
 >>> layout.shape(0, 0), layout.shape(1, 1), layout.shape(1, 2)   # (models, rows, columns)

@@ -60,11 +60,6 @@ class Footprint:
         """Bytes every chunk needs once (shared inputs and targets, and their float64 copy)."""
         return 0 if self.per_model_data else (self.n_inputs + 1 + self.n_outputs) * self.points * (self.itemsize + 8)
 
-    def evaluation(self, spec: ModelSpec, points: int) -> int:
-        """Bytes of a forward pass of this model on ``points`` points."""
-        buffers = 2 if kernel(spec.activation).needs_input else 1
-        return (sum(h + 1 for h in spec.hidden) * buffers + 2 * self.n_outputs) * points * self.itemsize
-
 
 def estimate_memory(models, *, n_inputs: int, points: int, dtype="float32", output: str = "adam",
                     per_model_data: bool = False) -> int:

@@ -6,7 +6,7 @@
 >>> from deepcheap.training.network import StackedNetwork
 >>> layout = plan([ModelSpec((4,), seed=0), ModelSpec((3, 5), "relu", seed=1)], n_inputs=2, n_outputs=1)
 >>> net = StackedNetwork(layout, layout.initial().float())
->>> x = torch.rand(10, 2)
+>>> x = torch.rand(10, 2, generator=torch.Generator().manual_seed(0))
 >>> net.predict(x).shape                           # (models, points, outputs)
 torch.Size([2, 10, 1])
 

@@ -24,18 +24,20 @@ from dataclasses import dataclass, field, replace
 import torch
 
 from deepcheap.activations import get_activation
-from deepcheap.errors import InvalidArgumentError, check_int_range, check_positive
+from deepcheap.errors import InvalidArgumentError, check_int_range, check_positive, check_seed
+from deepcheap.seeds import torch_generator
 
 Layers = tuple[tuple[torch.Tensor, torch.Tensor], ...]
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One model: hidden widths, activation, seed (its initialisation), learning rate, weight decay, steps."""
+    """One model: hidden widths, activation, seed (its initialisation: required unless warm-started), learning
+    rate, weight decay, steps."""
 
     hidden: tuple[int, ...]
     activation: str = "tanh"
-    seed: int = 0
+    seed: int | None = None
     lr: float = 1e-2
     weight_decay: float = 0.0
     steps: int | None = None
@@ -51,7 +53,6 @@ class ModelSpec:
                                        "drop the layer instead)") for w in hidden)
         object.__setattr__(self, "hidden", hidden)
         object.__setattr__(self, "activation", get_activation(self.activation).name)
-        object.__setattr__(self, "seed", check_int_range("seed", self.seed, 0))
         object.__setattr__(self, "lr", check_positive("lr", self.lr))
         object.__setattr__(self, "weight_decay", check_positive("weight_decay", self.weight_decay, allow_zero=True))
         if self.steps is not None:
@@ -61,6 +62,11 @@ class ModelSpec:
         object.__setattr__(self, "n_outputs", check_int_range("n_outputs", self.n_outputs, 1))
         if self.init is not None:
             object.__setattr__(self, "init", _checked_layers(self.init, self))
+        if self.seed is not None:
+            object.__setattr__(self, "seed", check_seed(self.seed))
+        elif self.init is None:
+            raise InvalidArgumentError("a model draws its initial weights from its own seed: give seed=... (any "
+                                       "integer >= 0), or warm-start it with ModelSpec.from_layers(layers, ...).")
 
     @classmethod
     def from_layers(cls, layers, activation: str = "tanh", **options) -> ModelSpec:
@@ -148,7 +154,7 @@ def default_init(spec: ModelSpec, n_inputs: int) -> Layers:
     The draws are made on the CPU in float64 in the order W_1, b_1, W_2, b_2, ..., so a model's initial
     weights depend on its seed and shape only, never on its batch companions or the device.
     """
-    generator = torch.Generator().manual_seed(spec.seed)
+    generator = torch_generator(spec.seed)
     layers = []
     sizes = spec.sizes(n_inputs)
     for fan_in, fan_out in itertools.pairwise(sizes):
