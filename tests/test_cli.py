@@ -99,18 +99,18 @@ def test_reproduce_writes_all_outputs(tmp_path):
     for name in ("report.md", "report.html", "results.json", "manifest.json", "trials.jsonl"):
         assert (out / name).stat().st_size > 0, name
     pngs = sorted(p.name for p in (out / "figures").glob("*.png"))
-    assert pngs == ["C02_error_vs_lambda.png", "C02_weights_vs_lambda.png", "C03_boolean_units.png",
-                    "C03_error_vs_beta.png"]
     results = json.loads((out / "results.json").read_text())
+    assert pngs == sorted(f"{c['claim']}_{name}.png" for c in results["claims"] for name in c["figures"])
+    assert {p[:3] for p in pngs} == {"C02", "C03"}
     for claim in results["claims"]:
-        checks = [Check(**{k: c[k] for k in ("name", "value", "low", "high", "role", "detail")})
-                  for c in claim["checks"]]
+        fields = ("name", "value", "role", "low", "high", "predicted", "caveat", "headline", "detail", "timed")
+        checks = [Check(**{k: c[k] for k in fields}) for c in claim["checks"]]
         assert claim["verdict"] == verdict(checks)  # the stored verdict follows the stored numbers
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["scale"] == "quick" and manifest["versions"]["torch"]
     assert set(manifest["timings"]) == {"C02", "C03"}
     html = (out / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 4
+    assert html.count("data:image/png;base64,") == len(pngs)
     assert "](figures/C02_error_vs_lambda.png)" in (out / "report.md").read_text()
 
 
@@ -180,17 +180,21 @@ def test_flatten_product_counts():
     assert [r["deep_neurons"] for r in rows] == [4, 8, 12, 16, 20]
     assert rows[-1]["C_n"] == pytest.approx(3.2)
     assert all(r["certificate_rank"] == r["shallow_neurons"] for r in rows)
+    # the sign-sum gate sits at b = 0 for even n, where softplus has c_3 = 0: the certificate's hypotheses fail
+    assert [r["certificate_applies"] for r in rows] == [True, True, False, True, False]
 
 
-def test_flatten_product_train_reports_widths_seeds_and_budget():
+def test_flatten_product_train_reports_neurons_seeds_and_budget():
     result = invoke("flatten", "product", "--n", "2..3", "--train", "--activation", "tanh", "--steps", "60",
                     "--seeds", "1", "--max-width", "4", "--json")
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.stdout)
-    assert payload["training"]["budget"]["steps"] == 60
-    assert payload["training"]["seeds"] == 1
-    keys = [k for k in payload["rows"][0] if k.startswith("min_width[")]
-    assert {"min_width[shallow|tanh|-1,1]", "min_width[deep|tanh|0,2]"} <= set(keys)
+    training = json.loads(result.stdout)["training"]
+    assert training["budget"]["steps"] == 60 and training["seeds"] == 1
+    tasks = {(r["architecture"], r["n"], tuple(r["domain"])) for r in training["results"]}
+    assert tasks == {(a, n, d) for a, n in [("shallow", 2), ("shallow", 3), ("deep", 3)] for d in [(-1, 1), (0, 2)]}
+    for r in training["results"]:
+        assert r["neurons"] == (None if r["min_width"] is None else r["min_width"] * r["depth"])
+    assert {"pairs", "deep_fewer", "equal", "deep_more"} <= training["comparison"].keys()
 
 
 @pytest.mark.parametrize(

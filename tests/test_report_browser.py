@@ -55,7 +55,7 @@ def report(tmp_path_factory):
 def test_every_figure_decodes_and_the_summary_lists_every_claim(report):
     dom = dump_dom(report)
     decoded, total = decoded_images(dom)
-    assert total == len(list((report.parent / "figures").glob("*.png"))) == 4
+    assert total == len(list((report.parent / "figures").glob("*.png"))) >= 4
     assert decoded == total
     tables = _Tables()
     tables.feed(dom)
@@ -65,13 +65,14 @@ def test_every_figure_decodes_and_the_summary_lists_every_claim(report):
     dictionary = tables.tables["table-i-rows"]
     assert [row[0] for row in dictionary[1:]] == [row.physics for row in TABLE_I]
     spin = next(row for row in dictionary if row[0] == "spin")
-    assert "C03 holds" in spin[2] and "C10 (not in this run)" in spin[2]
+    assert "C03 untested" in spin[2] and "C10 (not in this run)" in spin[2]
 
 
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (1920, 1080)])
 def test_no_sideways_scrolling_on_a_phone_or_a_wide_screen(report, width, height):
     dom = dump_dom(report, width=width, height=height)
-    assert decoded_images(dom) == (4, 4)
+    decoded, total = decoded_images(dom)
+    assert decoded == total == len(list((report.parent / "figures").glob("*.png")))
     assert not page_overflows(dom)  # wide tables scroll inside their own box; figures shrink to fit
 
 
