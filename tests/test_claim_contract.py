@@ -25,6 +25,7 @@ import torch
 from deepcheap.claims import ALL_CLAIMS, ROLES, VERDICTS, c04_polynomials, get, trial_seed, verdict
 from deepcheap.claims.checks import measurements
 from deepcheap.claims.presentation import is_numeric_text
+from deepcheap.flattening.trained import Budget
 from deepcheap.report import write_report
 
 # Per claim: overrides of QUICK that keep the claim's code paths but fit the default test run.
@@ -43,6 +44,12 @@ TINY: dict[str, dict] = {
     "C08": {"dpi_channels": 40, "info_n": 128, "simulations": 300, "dense_n": (64, 128, 256), "fft_n": (256, 512, 1024),
             "fit_from_dense": 64, "fit_from_fft": 256, "timing_repeats": 1, "per_octave_sweep": (1, 4)},
     "C09": {"flow_L": 64, "flow_samples": 60, "flow_levels": 1, "ising_L": 8, "ising_samples": 100, "counter_L": 2},
+    "C12": {"construction_ns": (2, 3, 12), "certificate_ns": (2, 3, 4), "shallow_error_ns": (2, 3), "deep_error_ns": (2,),
+            "train_ns": (2, 3), "activations": ("tanh",), "seeds": 1, "widths": ((2, 4),),
+            "budget": Budget(steps=60, train_points=64, test_points=128)},
+    "C13": {"monomials": ((2,), (2, 1), (1, 1, 1)), "powers": (2, 5, 64), "depth_ns": (4, 8),
+            "built_groupings": ((8, (2, 4)),), "built_depths": ((8, 2),), "trained_monomials": ((2,),), "seeds": 1,
+            "widths": ((2, 4),), "budget": Budget(steps=60, train_points=64, test_points=128)},
     "C10": {"gaussian_points": 200, "locality_sizes": (4, 8), "convolution_configurations": 50, "kl_sizes": (8,),
             "ti_points": 5, "sweeps": 300},
 }

@@ -51,28 +51,29 @@ def product(
     seed: int = typer.Option(0, help="Root seed of the training runs."),
     json: bool = typer.Option(False, "--json", help="Print one JSON object and nothing else."),
 ) -> None:
-    """Multiply n inputs: shallow 2^n against deep 4(n-1) neurons, C_n, and (with --train) trained widths."""
-    from deepcheap.flattening.polynomial import first_layer, product_networks, taylor_rank
+    """Multiply n inputs: shallow 2^n against deep 4(n-1) neurons, C_n, the rank certificate (with its
+    hypotheses), and (with --train) trained widths and total hidden neurons."""
+    from deepcheap.flattening.certificate import certify
+    from deepcheap.flattening.polynomial import product_networks
     from deepcheap.gates import shallow_product_gate
 
     ns = parse_ns(n)
     rows = []
     for k in ns:
-        row = product_networks(k, build=k <= 12)
-        entry = {"n": k, "shallow_neurons": row["shallow_neurons"], "deep_neurons": row["deep_neurons"],
-                 "C_n": row["C_n"], "deep_depth": row["deep_depth"]}
+        entry = product_networks(k, build=k <= 12).to_dict()
         if k <= 10:
-            entry["certificate_rank"] = taylor_rank(first_layer(shallow_product_gate(k))).rank
+            cert = certify(shallow_product_gate(k))
+            entry |= {"certificate_rank": cert.rank, "certificate_applies": cert.applies}
         rows.append(entry)
     payload: dict = {"rows": rows}
     if train:
         payload["training"] = _train(ns, activation, target, seeds, steps, max_width, seed, json)
-        _merge(rows, payload["training"]["results"])
     if json:
         print_json(payload)
         return
-    table = Table(title="Multiplying n inputs: constructed networks")
-    columns = ["n", "shallow_neurons", "deep_neurons", "C_n", "deep_depth", "certificate_rank"]
+    table = Table(title="Multiplying n inputs: constructed networks (certificate: rank, and whether its hypotheses "
+                        "hold at the gate's bias)")
+    columns = ["n", "shallow_neurons", "deep_neurons", "C_n", "deep_depth", "certificate_rank", "certificate_applies"]
     for c in columns:
         table.add_column(c)
     for r in rows:
@@ -85,33 +86,39 @@ def product(
 def _print_training(training: dict) -> None:
     from deepcheap.flattening.trained import READOUTS
 
-    table = Table(title=f"Trained minimal widths (relative RMS error <= {training['target']:.0%}; '-': not reached)")
+    table = Table(title=f"Trained: fewest total hidden neurons, width x depth (relative RMS error <= "
+                        f"{training['target']:.0%}; '-': not reached)")
     for c in ("activation", "domain", "n", "shallow", "deep", "shallow at 10%", "deep at 10%", "best error s/d"):
         table.add_column(c)
     grid = {(r["activation"], tuple(r["domain"]), r["n"], r["architecture"]): r for r in training["results"]}
-    for act, domain, n in sorted({k[:3] for k in grid}):
-        s, d = grid[(act, domain, n, "shallow")], grid[(act, domain, n, "deep")]
-        table.add_row(act, f"[{domain[0]:g}, {domain[1]:g}]", str(n), fmt(s["min_width"] or "-"),
-                      fmt(d["min_width"] or "-"), fmt(s["min_width_at"]["0.1"] or "-"),
-                      fmt(d["min_width_at"]["0.1"] or "-"),
-                      f"{min(s['best_error'].values()):.3g} / {min(d['best_error'].values()):.3g}")
+    for act, domain, k in sorted({key[:3] for key in grid}):
+        s = grid[(act, domain, k, "shallow")]
+        d = grid.get((act, domain, k, "deep"), s)  # n = 2: the deep network is the shallow one
+        table.add_row(act, f"[{domain[0]:g}, {domain[1]:g}]", str(k), fmt(s["neurons"] or "-"),
+                      fmt(d["neurons"] or "-"),
+                      fmt(s["neurons_at"]["0.1"] or "-"), fmt(d["neurons_at"]["0.1"] or "-"),
+                      " / ".join("-" if r["lowest_error"] is None else fmt(r["lowest_error"]) for r in (s, d)))
     console.print(table)
+    c = training["comparison"]
     b = training["budget"]
-    console.print(f"budget: {training['seeds']} seeds, {b['steps']} Adam steps ({READOUTS[b['output']]}), "
-                  f"learning rates {list(b['lrs'])}, "
-                  f"{b['train_points']} training points, widths up to {training['max_width']}; deep = ceil(log2 n) "
-                  f"layers of the same width; {training['seconds']:.0f} s")
+    console.print(f"deep < shallow in {c['deep_fewer']} of {c['pairs']} pairs (n >= 3) that both reached the target "
+                  f"(equal {c['equal']}, deep more {c['deep_more']}); budget: {training['seeds']} seeds, {b['steps']} "
+                  f"Adam steps ({READOUTS[b['output']]}), learning rates {list(b['lrs'])}, {b['train_points']} "
+                  f"training points, widths up to {training['max_width']}; deep = ceil(log2 n) layers of the same "
+                  f"width; {training['seconds']:.0f} s")
 
 
 def _train(ns, activation, target, seeds, steps, max_width, seed, quiet) -> dict:
     import time
 
-    from deepcheap.flattening.trained import BUCKETS, Budget, ProductTask, minimal_widths
+    from deepcheap.flattening.trained import ARCHITECTURES, BUCKETS, Budget, compare_depths, width_search
 
     activations = [a.strip() for a in activation.split(",") if a.strip()]
     if not activations:
         raise InvalidArgumentError(f"--activation {activation!r} names no activation; e.g. --activation softplus,tanh.")
-    check_seed(seed, "--seed")
+    for act in activations:
+        check_choice("activation", act, ("softplus", "tanh", "relu", "sigmoid", "silu", "gelu", "exp"))
+    seed = check_seed(seed, "--seed")
     target = check_positive("--target", target)
     seeds = check_int_range("--seeds", seeds, 1, 100, hint="(each seed trains every width again)")
     steps = check_int_range("--steps", steps, 1, 100_000, hint="(1000 steps take seconds per network; 1e5 hours)")
@@ -119,45 +126,30 @@ def _train(ns, activation, target, seeds, steps, max_width, seed, quiet) -> dict
     max_width = check_int_range("--max-width", max_width, 1, widest, hint=f"(the widths tried go up to {widest})")
     buckets = [b for b in (tuple(w for w in bucket if w <= max_width) for bucket in BUCKETS) if b]
     budget = Budget(steps=steps)
-    results, start = [], time.perf_counter()
-    for arch in ("shallow", "deep"):
-        for act in activations:
-            check_choice("activation", act, ("softplus", "tanh", "relu", "sigmoid", "silu", "gelu", "exp"))
-            # a deep product of 2 inputs has depth 1: it is the shallow network, trained once
-            tasks = [ProductTask(k, d) for k in ns for d in ((-1.0, 1.0), (0.0, 2.0)) if arch == "shallow" or k > 2]
-            if not quiet:
-                err_console.print(f"training {arch} {act} networks for n = {ns[0]}..{ns[-1]} ...")
-            found = minimal_widths(tasks, arch, act, target=target, seeds=seeds, budget=budget, seed=seed,
-                                   buckets=buckets) if tasks else []
-            if arch == "deep":
-                found += [{**r, "architecture": "deep"} for r in results
-                          if r["n"] == 2 and r["activation"] == act and r["architecture"] == "shallow"]
-            results += found
+    if not quiet:
+        err_console.print(f"training shallow and deep {', '.join(activations)} networks for n = {ns[0]}..{ns[-1]} ...")
+    start = time.perf_counter()
+    results = [r.to_dict() for r in width_search(ns, ARCHITECTURES, activations, target=target, seeds=seeds,
+                                                 budget=budget, seed=seed, buckets=buckets)]
     return {"target": target, "seeds": seeds, "budget": results[0]["budget"] if results else {},
-            "max_width": max_width, "results": results, "seconds": round(time.perf_counter() - start, 1)}
-
-
-def _merge(rows: list[dict], results: list[dict]) -> None:
-    by_n = {r["n"]: r for r in rows}
-    for res in results:
-        key = f"min_width[{res['architecture']}|{res['activation']}|{res['domain'][0]:g},{res['domain'][1]:g}]"
-        by_n[res["n"]][key] = res["min_width"]
-        by_n[res["n"]].setdefault("seeds_reaching_target", {})[key] = res["successful_seeds"]
+            "max_width": max_width, "results": results, "comparison": compare_depths(results).to_dict(),
+            "seconds": round(time.perf_counter() - start, 1)}
 
 
 @flatten_app.command("linear")
 @handle_errors
 def linear(
-    kind: str = typer.Argument(..., help="fft (butterfly), lowrank, sparse (Eq. 27) or matmul (Strassen)."),
+    kind: str = typer.Argument(..., help="fft (butterfly), lowrank, sparse (Eq. 27) or matmul (B -> AB by Strassen)."),
     n: int = typer.Option(1024, "--n", help="Size n (a power of two for fft and matmul)."),
     seed: int = typer.Option(0, help="Seed for random matrices."),
     json: bool = typer.Option(False, "--json", help="Print one JSON object and nothing else."),
 ) -> None:
-    """Linear flattening: deep (factored) against flat synapses, C_s, and max error where it applies."""
-    from deepcheap.flattening.linear import linear_summary
+    """Linear flattening: deep (factored) against flat synapses, C_s against its closed form, and max error
+    against an independent oracle where it applies (numpy.fft for fft)."""
+    from deepcheap.flattening import linear_summary
 
     kind = check_choice("kind", kind.lower(), LINEAR_KINDS)
-    payload = linear_summary(kind, n, seed=check_seed(seed, "--seed"))
+    payload = linear_summary(kind, n, seed=check_seed(seed, "--seed")).to_dict()
     if json:
         print_json(payload)
         return

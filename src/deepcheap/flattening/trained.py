@@ -1,38 +1,47 @@
 """Trained minimal widths: how wide must a trained shallow or deep net be to multiply n inputs?
 
->>> from deepcheap.flattening.trained import Budget, ProductTask, minimal_widths
->>> [result] = minimal_widths([ProductTask(2, (-1.0, 1.0))], "shallow", "tanh", seeds=2, budget=Budget(steps=300))
->>> result["min_width"] is None or result["min_width"] <= 32
+>>> from deepcheap.flattening.trained import Budget, width_search
+>>> [result] = width_search((2,), ("shallow",), ("tanh",), domains=((-1.0, 1.0),), seeds=2,
+...                         budget=Budget(steps=300), seed=0)
+>>> result.min_width is None or result.min_width <= 32
 True
 
 The experiment the follow-up paper (Rolnick & Tegmark 2018) only drew as a heat map. For the
 product x_1 ... x_n on a box, networks of growing width w are trained under one fixed budget
 (full-batch Adam on the hidden layers with the linear read-out solved by least squares before every
 step, i.e. variable projection; the same steps, learning-rate grid and data for every width and
-architecture) and
-the smallest w at which at least one of S seeds reaches a relative RMS error (test RMS error / RMS of
-the target) at or below the target is reported. Architectures: ``shallow`` (one hidden layer of w)
-and ``deep`` (ceil(log2 n) hidden layers of w each: the depth of a binary product tree).
+architecture) and the smallest w at which at least one of S seeds reaches a relative RMS error (test
+RMS error / RMS of the target) at or below the target is reported, with its total hidden neurons
+(width x depth). Architectures: ``shallow`` (one hidden layer of w) and ``deep`` (ceil(log2 n) hidden
+layers of w each: the depth of a binary product tree); a deep network of n = 2 has depth 1, so it is the
+shallow one (:func:`width_search` trains it once).
 
 Widths are tried in buckets (1-8, 12-32, 48-64). One bucket trains, in a single batched run of
 :mod:`deepcheap.training`, every width, seed and learning rate of every task (n, domain) still
 unsolved; tasks of different n share a run with zero-padded inputs (exactly inert). The theorem
 (Appendix A) says exact Taylor matching needs 2^n units in one hidden layer and 4(n - 1) deep;
-whether trained networks feel it is what this measures. Besides the target (1%) the same runs give
-the minimal widths at looser targets for free.
+at small n (2^n / 4(n - 1) <= 2 for n <= 5) a trained comparison cannot tell the two apart: the results
+are data, not evidence (:func:`compare_depths` counts the pairs where deep used fewer neurons). Besides
+the target the same runs give the minimal widths at looser targets for free.
 """
 
 from __future__ import annotations
 
 import math
 import time
-import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
-import numpy as np
 import torch
 
-from deepcheap.errors import InvalidArgumentError, check_choice, check_domain, check_int_range, check_positive
+from deepcheap.errors import (
+    InvalidArgumentError,
+    check_choice,
+    check_domain,
+    check_int_range,
+    check_positive,
+    check_seed,
+)
+from deepcheap.seeds import derive_seed
 from deepcheap.training import ModelSpec, train
 
 BUCKETS: tuple[tuple[int, ...], ...] = ((1, 2, 3, 4, 6, 8), (12, 16, 24, 32), (48, 64))
@@ -40,6 +49,7 @@ ARCHITECTURES = ("shallow", "deep")
 READOUTS = {"least_squares": "the linear read-out solved by least squares before every step (variable projection)",
             "adam": "the read-out trained by Adam too"}  # Budget.output -> how reports describe it
 LOOSER_TARGETS = (0.03, 0.1)
+DOMAINS: tuple[tuple[float, float], ...] = ((-1.0, 1.0), (0.0, 2.0))
 
 
 @dataclass(frozen=True)
@@ -81,13 +91,127 @@ def product_data(n: int, domain, points: int, seed: int, dtype, powers=None) -> 
 
 def data_seed(task: ProductTask) -> int:
     """Data depend on the task only: every architecture, width and seed sees the same points."""
-    return zlib.crc32(f"product|{task.n}|{task.domain[0]}|{task.domain[1]}|{task.powers}".encode())
+    return derive_seed(0, "product", task.n, task.domain[0], task.domain[1], *task.powers)
+
+
+@dataclass(frozen=True)
+class WidthResult:
+    """The smallest trained width reaching ``target`` on one task, and what the runs measured on the way.
+
+    ``min_width_at`` / ``neurons_at``: the same at looser targets (keys "0.03", "0.1"); ``errors[w]``: the best
+    relative RMS error (over learning rates) of each seed at width w.
+    """
+
+    n: int
+    exponents: tuple[int, ...]
+    domain: tuple[float, float]
+    architecture: str
+    activation: str
+    depth: int
+    target: float
+    min_width: int | None
+    successful_seeds: tuple[int, ...]
+    min_width_at: dict[str, int | None] = field(default_factory=dict)
+    errors: dict[str, list[float]] = field(default_factory=dict)
+    seeds: int = 0
+    budget: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def neurons(self) -> int | None:
+        """Total hidden neurons (width x depth) at the target; None when no width reached it."""
+        return None if self.min_width is None else self.min_width * self.depth
+
+    @property
+    def neurons_at(self) -> dict[str, int | None]:
+        return {t: None if w is None else w * self.depth for t, w in self.min_width_at.items()}
+
+    @property
+    def best_error(self) -> dict[str, float]:
+        return {w: min(e) for w, e in self.errors.items()}
+
+    @property
+    def lowest_error(self) -> float:
+        """The best relative RMS error at any width (inf when every run diverged)."""
+        return min(self.best_error.values(), default=math.inf)
+
+    @property
+    def max_width_tried(self) -> int | None:
+        return max((int(w) for w in self.errors), default=None)
+
+    def to_dict(self) -> dict:
+        """JSON-ready: a diverged run's error (inf) becomes None."""
+        return {**asdict(self), "exponents": list(self.exponents), "domain": list(self.domain),
+                "successful_seeds": list(self.successful_seeds), "neurons": self.neurons,
+                "neurons_at": self.neurons_at, "max_width_tried": self.max_width_tried,
+                "errors": {w: [_finite(v) for v in e] for w, e in self.errors.items()},
+                "best_error": {w: _finite(v) for w, v in self.best_error.items()},
+                "lowest_error": _finite(self.lowest_error)}
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def width_search(ns, architectures, activations, *, domains=DOMAINS, target: float = 0.01, seeds: int = 3,
+                 budget: Budget | None = None, seed: int, buckets=BUCKETS) -> list[WidthResult]:
+    """The trained-width experiment of claim C12 and ``deepcheap flatten product --train``: the product of n
+    inputs for every n, domain, architecture and activation. A deep network of n = 2 is the shallow one: it is
+    trained once, as shallow (pair them with :func:`compare_depths`)."""
+    results = []
+    for architecture in architectures:
+        tasks = [ProductTask(n, tuple(d)) for n in ns for d in domains if depth_for(n, architecture) > 1 or
+                 architecture == "shallow"]
+        for activation in activations:
+            if tasks:
+                results += minimal_widths(tasks, architecture, activation, target=target, seeds=seeds, budget=budget,
+                                          seed=seed, buckets=buckets)
+    return results
+
+
+@dataclass(frozen=True)
+class DepthComparison:
+    """Shallow against deep on the same task (activation, domain, n >= 3), in total hidden neurons: at one
+    target, how many pairs both reached it and how many of those the deep network did with fewer, equal or more."""
+
+    target: float | None  # None: no results
+    pairs: int
+    deep_fewer: int
+    equal: int
+    deep_more: int
+    shallow_only: int  # the shallow network reached the target, the deep one did not
+    deep_only: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def compare_depths(results, looser: float | None = None) -> DepthComparison:
+    """Pair the shallow and deep results (:class:`WidthResult` or their dicts) of each task with n >= 3 and
+    compare total hidden neurons at the results' own target, or at a ``looser`` one of :data:`LOOSER_TARGETS`."""
+    rows = [r if isinstance(r, dict) else r.to_dict() for r in results]
+    if looser is not None:
+        looser = float(check_choice("looser", looser, LOOSER_TARGETS))
+    grid = {(r["architecture"], r["activation"], tuple(r["domain"]), r["n"]): r for r in rows}
+
+    def neurons(r: dict) -> int | None:
+        return r["neurons"] if looser is None else r["neurons_at"][str(looser)]
+
+    found = [(neurons(r), neurons(grid[("deep", act, dom, n)])) for (arch, act, dom, n), r in grid.items()
+             if arch == "shallow" and grid.get(("deep", act, dom, n), {"depth": 1})["depth"] > 1]
+    both = [(s, d) for s, d in found if s is not None and d is not None]
+    target = looser if looser is not None else (rows[0]["target"] if rows else None)
+    return DepthComparison(target, len(both), sum(d < s for s, d in both), sum(d == s for s, d in both),
+                           sum(d > s for s, d in both), sum(s is not None and d is None for s, d in found),
+                           sum(s is None and d is not None for s, d in found))
 
 
 def minimal_widths(tasks, architecture: str, activation: str, *, target: float = 0.01, seeds: int = 3,
-                   budget: Budget | None = None, seed: int = 0, buckets=BUCKETS) -> list[dict]:
-    """One result per task (see the module docstring): min width, errors per width and seed, budget."""
+                   budget: Budget | None = None, seed: int, buckets=BUCKETS) -> list[WidthResult]:
+    """One result per task (see the module docstring): min width, errors per width and seed, budget.
+    ``seed`` is the root of every model's initialisation (data depend on the task only)."""
     tasks = [_checked(t) for t in tasks]
+    seed = check_seed(seed)
     architecture = check_choice("architecture", architecture, ARCHITECTURES)
     target = check_positive("target", target)
     seeds = check_int_range("seeds", seeds, 1)
@@ -130,7 +254,8 @@ def _train_bucket(tasks, bucket, depth, activation, seeds, budget, seed, errors)
     models = [ModelSpec((w,) * depth, activation, seed=_model_seed(seed, t, w, s), lr=lr, n_inputs=t.n)
               for t, w, s, lr in combos]
     result = train(models, x, y, steps=budget.steps, x_test=xt, y_test=yt, output=budget.output, dtype=dtype)
-    rel = result.test_relative_rms.reshape(len(tasks), len(bucket), seeds, len(budget.lrs)).amin(dim=3)
+    rel = torch.nan_to_num(result.test_relative_rms, nan=math.inf)  # a diverged model never reaches a target
+    rel = rel.reshape(len(tasks), len(bucket), seeds, len(budget.lrs)).amin(dim=3)
     for i, t in enumerate(tasks):
         for j, w in enumerate(bucket):
             errors[t][w] = [float(v) for v in rel[i, j]]
@@ -145,22 +270,15 @@ def _standardised(task: ProductTask, budget: Budget, dtype, n_max: int):
     return pad(x), y / scale, pad(xt), yt / scale
 
 
-def _result(task, architecture, activation, target, seeds, budget, errors, found, seconds) -> dict:
+def _result(task, architecture, activation, target, seeds, budget, errors, found, seconds) -> WidthResult:
     best = {w: min(e) for w, e in sorted(errors.items())}
-    return {
-        "n": task.n, "exponents": list(task.powers), "domain": list(task.domain), "architecture": architecture,
-        "activation": activation,
-        "depth": depth_for(task.n, architecture), "target": target, "min_width": found,
-        "neurons": None if found is None else found * depth_for(task.n, architecture),
-        "successful_seeds": [] if found is None else [s for s, e in enumerate(errors[found]) if e <= target],
-        "min_width_at": {str(t): next((w for w, e in best.items() if e <= t), None) for t in LOOSER_TARGETS},
-        "best_error": {str(w): e for w, e in best.items()},
-        "errors": {str(w): e for w, e in sorted(errors.items())},
-        "max_width_tried": max(errors) if errors else None, "seeds": seeds, "budget": asdict(budget),
-        "seconds": seconds,
-    }
+    return WidthResult(
+        task.n, tuple(task.powers), tuple(task.domain), architecture, activation, depth_for(task.n, architecture),
+        target, found, () if found is None else tuple(s for s, e in enumerate(errors[found]) if e <= target),
+        {str(t): next((w for w, e in best.items() if e <= t), None) for t in LOOSER_TARGETS},
+        {str(w): e for w, e in sorted(errors.items())}, seeds, asdict(budget), seconds)
 
 
 def _model_seed(seed: int, task: ProductTask, width: int, index: int) -> int:
     """The seed of model (task, width, index): independent of which other models share its batch."""
-    return int(np.random.SeedSequence([seed, data_seed(task), width, index]).generate_state(1)[0])
+    return derive_seed(seed, data_seed(task), width, index)
