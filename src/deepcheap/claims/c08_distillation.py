@@ -74,15 +74,15 @@ class Config:
     knee: float = 0.1
     beam: float = 1.0
     noise: float = 0.1
-    dense_n: tuple[int, ...] = (128, 256, 512, 1024)  # pixels timed with dense linear algebra
+    dense_n: tuple[int, ...] = (256, 512, 1024, 2048)  # pixels timed with dense linear algebra
     fft_n: tuple[int, ...] = tuple(2**e for e in range(11, 18))  # ... with FFTs
-    fit_from_dense: int = 256  # exponents are fitted on n >= these (overheads below)
+    fit_from_dense: int = 512  # exponents are fitted on n >= these (below, sub-millisecond times are overheads)
     fit_from_fft: int = 2**13
     timing_repeats: int = 3  # best of this many timed batches
 
 
 QUICK = Config()
-FULL = Config(dpi_channels=5000, info_n=1024, simulations=10000, dense_n=(128, 256, 512, 1024, 2048),
+FULL = Config(dpi_channels=5000, info_n=1024, simulations=10000, dense_n=(256, 512, 1024, 2048, 4096),
               fft_n=tuple(2**e for e in range(11, 21)))
 
 
