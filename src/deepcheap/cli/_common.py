@@ -42,6 +42,19 @@ def print_json(payload: Any) -> None:
     sys.stdout.flush()
 
 
+def print_record(payload: dict, title: str, as_json: bool) -> None:
+    """A flat record: one JSON object (``--json``) or a two-column table of key and value."""
+    if as_json:
+        print_json(payload)
+        return
+    from rich.table import Table
+
+    table = Table(title=title, show_header=False)
+    for key, value in payload.items():
+        table.add_row(key, fmt(value))
+    console.print(table)
+
+
 def _finite(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None

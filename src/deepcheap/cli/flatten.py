@@ -7,7 +7,7 @@ import re
 import typer
 from rich.table import Table
 
-from deepcheap.cli._common import console, err_console, fmt, handle_errors, print_json
+from deepcheap.cli._common import console, err_console, fmt, handle_errors, print_json, print_record
 from deepcheap.errors import InvalidArgumentError, check_choice, check_int_range, check_positive, check_seed
 
 flatten_app = typer.Typer(help="Flattening costs (Sections III F-H): deep versus shallow, measured.",
@@ -150,10 +150,4 @@ def linear(
 
     kind = check_choice("kind", kind.lower(), LINEAR_KINDS)
     payload = linear_summary(kind, n, seed=check_seed(seed, "--seed")).to_dict()
-    if json:
-        print_json(payload)
-        return
-    table = Table(title=f"linear flattening: {kind}, n = {n}", show_header=False)
-    for key, value in payload.items():
-        table.add_row(key, fmt(value))
-    console.print(table)
+    print_record(payload, f"linear flattening: {kind}, n = {n}", json)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import torch
 import typer
-from rich.table import Table
 
 from deepcheap.boolean import all_bits
-from deepcheap.cli._common import console, fmt, handle_errors, parse_domain, print_json
+from deepcheap.cli._common import handle_errors, parse_domain, print_record
 from deepcheap.errors import check_choice, check_int_range
 from deepcheap.gates import (
     bit_product_gate,
@@ -84,10 +83,4 @@ def gate(
         "max_error": measured,
         "measured_on": measured_on,
     }
-    if json:
-        print_json(payload)
-        return
-    table = Table(title=f"{kind} gate", show_header=False)
-    for key, value in payload.items():
-        table.add_row(key, fmt(value))
-    console.print(table)
+    print_record(payload, f"{kind} gate", json)
