@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
 from deepcheap.errors import InvalidArgumentError, check_domain, check_int_range, check_seed
+from deepcheap.seeds import derive_seed
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class FreshSamples:
 
 def step_seed(seed: int, step: int) -> int:
     """The generator seed of step ``step`` of a task seeded ``seed`` (independent streams per step)."""
-    return int(np.random.SeedSequence([seed, step]).generate_state(1, dtype=np.uint64)[0] >> 1)
+    return derive_seed(seed, "step", step)
 
 
 def uniform_box(n: int, low: float = -1.0, high: float = 1.0, *, signs: bool = False):
