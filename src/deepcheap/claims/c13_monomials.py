@@ -13,8 +13,11 @@ Computed, none of it able to come out against the statement:
   errors within the accuracy pass's bound ``identity``;
 * trained shallow monomials (beyond the paper): the smallest width reaching 1%, as data.
 
-Rolnick & Tegmark's conjecture (2^Theta(n^(1/k)) neurons with k layers) and the lower bounds are not
-measured, so the verdict is ``untested`` (see ``UNTESTED``).
+Measured (issue 18): the shallow lower bound in its own setting, for x^2 y and x^3
+(:mod:`deepcheap.flattening.necessity`): bias-free exp units, widths prod(r_i + 1) - 2 .. + 1, least squares
+from restarts; below the bound the uniform error must stall at a floor (>= 1e-2) that twice the effort does
+not lower. Rolnick & Tegmark's conjecture (2^Theta(n^(1/k)) neurons with k layers) is not measured here (the
+depth x size grid of C12 is its trained counterpart).
 """
 
 from __future__ import annotations
@@ -24,15 +27,19 @@ from dataclasses import asdict, dataclass
 
 from deepcheap.claims.base import Claim, Summary, Trial
 from deepcheap.claims.checks import Check
+from deepcheap.claims.necessity_report import below_bound, necessity_checks, necessity_table, taylor_note
 from deepcheap.claims.presentation import FigureSpec, Panel, Series, Table
 from deepcheap.compiler.strategies import grouped_levels, grouped_neurons
 from deepcheap.flattening.certificate import certify, first_layer, taylor_rank
+from deepcheap.flattening.necessity import width_scan
 from deepcheap.flattening.polynomial import depth_k_bound, grouped_product, power_networks
 from deepcheap.flattening.trained import BUCKETS, Budget, ProductTask, minimal_widths
 from deepcheap.gates import max_error, monomial_gate
 from deepcheap.seeds import derive_seed, numpy_generator, torch_generator
 
 ID = "C13"
+NECESSITY = ((2, 1), (3,))  # x^2 y and x^3 (issue 18): prod(r_i + 1) = 6 and 4
+# necessity: its predictions (FLOOR, FLOOR_KEPT) live in deepcheap.claims.necessity_report (shared with C12)
 TARGET = 0.01  # relative RMS error a trained network must reach
 QUICK_BUDGET = Budget(steps=1000)
 UNTESTED = ("every check here is a construction (counts equal to the builders' formulas, a rank that cannot exceed "
@@ -56,6 +63,8 @@ class Config:
         (16, (2, 2, 2, 2)))
     built_depths: tuple[tuple[int, int], ...] = ((32, 2), (32, 3), (64, 2), (64, 3))  # (n, k): the best grouping
     trained_monomials: tuple[tuple[int, ...], ...] = ((2,), (3,), (2, 1), (3, 1), (2, 2))
+    necessity_restarts: int = 32
+    necessity_effort: int = 200
     activations: tuple[str, ...] = ("tanh",)
     seeds: int = 2
     budget: Budget = QUICK_BUDGET
@@ -78,6 +87,11 @@ def trials(config: Config) -> list[Trial]:
         "kind": "trained", "activation": activation, "monomials": [list(r) for r in config.trained_monomials],
         "target": TARGET, "seeds": config.seeds, "budget": budget, "widths": [list(b) for b in config.widths]})
         for activation in config.activations]
+    out += [Trial(ID, f"necessity-{'x'.join(map(str, r))}-{sense}", {
+        "kind": "necessity", "exponents": list(r), "activation": "exp", "sense": sense,
+        "widths": [m for m in (_bound(r) + d for d in (-2, -1, 0, 1)) if m >= 1],
+        "restarts": config.necessity_restarts, "effort": config.necessity_effort})
+        for r in NECESSITY for sense in ("uniform", "taylor")]
     return out
 
 
@@ -93,6 +107,9 @@ def run_trial(params: dict, seed: int) -> dict:
         built = [_grouped(n, tuple(g), None, derive_seed(seed, n, *g)) for n, g in params["groupings"]]
         built += [_grouped(n, None, k, derive_seed(seed, n, "depth", k)) for n, k in params["depths"]]
         return {"bounds": bounds, "built": built}
+    if kind == "necessity":
+        return {"rows": width_scan(params["exponents"], params["activation"], params["widths"], sense=params["sense"],
+                                   restarts=params["restarts"], effort=params["effort"], seed=seed)}
     budget = Budget(**{**params["budget"], "lrs": tuple(params["budget"]["lrs"])})
     tasks = [ProductTask(len(r), (-1.0, 1.0), tuple(r)) for r in params["monomials"]]
     results = minimal_widths(tasks, "shallow", params["activation"], target=params["target"], seeds=params["seeds"],
@@ -132,6 +149,7 @@ def summarize(records: list[dict], config: Config) -> Summary:
     by = {r["trial"]: r["result"] for r in records}
     monomials, powers, depth = by["monomials"]["rows"], by["powers"]["rows"], by["depth"]
     trained = [row for key, res in by.items() if key.startswith("trained") for row in res["results"]]
+    necessity = [row for key, res in by.items() if key.startswith("necessity") for row in res["rows"]]
     built = depth["built"]
     checks = [
         Check.construction("monomials whose bias-free shallow gate has units != prod(r_i + 1)",
@@ -157,6 +175,7 @@ def summarize(records: list[dict], config: Config) -> Summary:
                        max(m["error"] / m["predicted"] for m in monomials), high=1.0,
                        detail="each gate at its automatic scale, truncation balanced against rounding"),
     ]
+    checks += necessity_checks(necessity, "x^2 y, x^3", headline=True)
     bounds = {(b["n"], b["k"]): b for b in depth["bounds"]}
     top = max(powers, key=lambda p: p["d"])
     below = [t for t in trained if t["min_width"] is not None and t["min_width"] < _bound(t["exponents"])]
@@ -167,6 +186,7 @@ def summarize(records: list[dict], config: Config) -> Summary:
         "monomial_certificate_applies": {_name(m["exponents"]): m["applies"] for m in monomials},
         "trained_min_width": {_name(t["exponents"]) + f"|{t['activation']}": t["min_width"] for t in trained},
         "trained_below_bias_free_bound": len(below),
+        "necessity": necessity,
     }
     n_big = max(n for n, _ in bounds)
     headline = (f"x^r: prod(r_i+1) bias-free shallow units (certified rank); x^{top['d']}: "
@@ -186,8 +206,21 @@ def summarize(records: list[dict], config: Config) -> Summary:
         f"units than the bias-free bound for {len(below)} of {len(trained)} monomials: the bound is for exact Taylor "
         "matching without biases, not for a finite target.",
     ]
-    return Summary(checks=checks, metrics=metrics, headline=headline, untested=UNTESTED, notes=notes,
-                   figures=_figures(powers, depth, config), tables=_tables(monomials, powers, depth, trained, config))
+    stalls = below_bound(necessity)
+    if stalls:
+        headline = (f"below prod(r_i+1) bias-free units the error stalls at >= {min(r['error'] for r in stalls):.2g} "
+                    f"(x^2 y, x^3); " + headline)
+    taylor = taylor_note(necessity)
+    if taylor:
+        notes.append(taylor)
+    if stalls:
+        notes.append("The verdict covers what is measured: the shallow bound for x^2 y and x^3. Rolnick & Tegmark's "
+                     "depth-k conjecture (2^Theta(n^(1/k))) is computed as counts only, not tested; C12's depth x "
+                     "size grid is its trained counterpart for the product of n inputs.")
+    untested = "" if stalls else UNTESTED
+    return Summary(checks=checks, metrics=metrics, headline=headline, untested=untested, notes=notes,
+                   figures=_figures(powers, depth, config),
+                   tables=[*_tables(monomials, powers, depth, trained, config), necessity_table(necessity)])
 
 
 def _bound(exponents) -> int:

@@ -15,8 +15,9 @@ Definitions (written before any grid ran):
   within the grid);
 * the separation at eps: N*(1) against the best deep min_{k >= 2} N*(k); when shallow never reaches eps its
   N* is only known to exceed the largest N tried (``shallow_exceeds``);
-* the equal-N form, for when no cell reaches eps: at each N the best deep median error against the shallow
-  median error, and the fewest N at which shallow matches the best deep error at the largest N;
+* the equal-error form, for when no deep cell reaches eps: shallow's median error at the largest N tried, and
+  the fewest total neurons at which a deep network matches it (their ratio: how much cheaper depth is at equal
+  accuracy);
 * boundary cells: for each depth, N*(k) and the next smaller N (rerun with twice the steps: the budget control).
 """
 
@@ -75,37 +76,45 @@ def separation(cells, eps: float) -> Separation:
 
 
 @dataclass(frozen=True)
-class EqualN:
-    """The equal-N form: per N, shallow's and the best deep median error; and what shallow needs to match."""
+class EqualError:
+    """Shallow's median error at the largest N tried, and the fewest total neurons at which the best deep depth
+    matches it: ratio = largest N / that N (> 1: deep is cheaper for the same accuracy). When no deep cell matches,
+    the roles swap: the fewest N at which shallow matches the best deep error at the largest N, and ratio =
+    that N / largest N (< 1: shallow is cheaper)."""
 
-    neurons: tuple[int, ...]
-    shallow: tuple[float, ...]
-    deep: tuple[float, ...]
-    deep_depth: tuple[int, ...]
-    target: float  # the best deep median error at the largest N
-    shallow_match: int | None  # fewest N at which shallow's median error <= target (None: not within the grid)
+    largest: int
+    shallow_error: float
+    deep_match: int | None
+    deep_depth: int | None
+    shallow_match: int | None  # only when no deep cell matched
+    smallest: int = 0  # the smallest N tried
+
+    @property
+    def ratio_is_lower_bound(self) -> bool:
+        """Deep matched already at the smallest N tried (or shallow never matched): the true ratio may be larger."""
+        return self.deep_match == self.smallest or (self.deep_match is None and self.shallow_match is None)
 
     @property
     def ratio(self) -> float:
-        """N shallow needs to match deep at the largest N, over that N (a lower bound when shallow never matched)."""
-        largest = self.neurons[-1]
-        return (largest if self.shallow_match is None else self.shallow_match) / largest
+        if self.deep_match is not None:
+            return self.largest / self.deep_match
+        return (self.shallow_match or self.largest) / self.largest
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "ratio": self.ratio}
+        return {**asdict(self), "ratio": self.ratio, "ratio_is_lower_bound": self.ratio_is_lower_bound}
 
 
-def equal_n(cells) -> EqualN:
-    shallow = {c.neurons: c.median for c in _even(cells, 1)}
-    neurons = tuple(sorted(shallow))
-    best = []
-    for N in neurons:
-        options = [(c.median, c.depth) for k in depths(cells) if k >= 2 for c in _even(cells, k) if c.neurons == N]
-        best.append(min(options) if options else (float("inf"), 0))
-    target = best[-1][0]
-    match = next((N for N in neurons if shallow[N] <= target), None)
-    return EqualN(neurons, tuple(shallow[N] for N in neurons), tuple(b[0] for b in best), tuple(b[1] for b in best),
-                  target, match)
+def equal_error(cells) -> EqualError:
+    shallow = _even(cells, 1)
+    largest, target = shallow[-1].neurons, shallow[-1].median
+    deep = sorted((c.neurons, c.depth) for k in depths(cells) if k >= 2 for c in _even(cells, k)
+                  if c.neurons <= largest and c.median <= target)
+    if deep:
+        return EqualError(largest, target, deep[0][0], deep[0][1], None, shallow[0].neurons)
+    best_deep = min((c.median for k in depths(cells) if k >= 2 for c in _even(cells, k) if c.neurons == largest),
+                    default=float("inf"))
+    match = next((c.neurons for c in shallow if c.median <= best_deep), None)
+    return EqualError(largest, target, None, None, match, shallow[0].neurons)
 
 
 def boundary_cells(cells, eps: float) -> list[tuple[int, int]]:

@@ -148,6 +148,15 @@ class CellResult:
     def to_dict(self) -> dict:
         return {**asdict(self), "steps_to": {str(k): v for k, v in self.steps_to.items()}, "median": self.median}
 
+    @classmethod
+    def from_dict(cls, d: dict) -> CellResult:
+        """Back from :meth:`to_dict` (JSON: a missing error, inf in the run, comes back as None -> inf)."""
+        return cls(d["depth"], d["neurons"], d["shape"], tuple(d["widths"]),
+                   tuple(math.inf if e is None else e for e in d["errors"]),
+                   tuple(math.inf if e is None else e for e in d["train_errors"]),
+                   {float(k): v for k, v in d.get("steps_to", {}).items()}, tuple(d.get("lrs", ())),
+                   d.get("diverged", 0))
+
 
 @dataclass(frozen=True)
 class GridResult:
@@ -238,3 +247,19 @@ def _finite(value) -> float:
 def _first_step(relative_mse: torch.Tensor, eps: float) -> int | None:
     hit = torch.nonzero(relative_mse.sqrt() <= eps)
     return int(hit[0, 0] + 1) * RECORD_EVERY if len(hit) else None
+
+
+def train_with_control(task: GridTask, cells: list[Cell], *, control_eps: float, seeds: int, lrs, steps: int,
+                       batch: int, test_points: int, seed: int, output: str = "adam",
+                       device="cpu") -> tuple[GridResult, GridResult | None]:
+    """The cells at ``steps``, then their boundary cells (:func:`~deepcheap.flattening.depth_analysis.boundary_cells`
+    at ``control_eps``) again at twice the steps: the same models on the same batches, trained twice as long."""
+    from deepcheap.flattening.depth_analysis import boundary_cells
+
+    options = {"seeds": seeds, "lrs": lrs, "batch": batch, "test_points": test_points, "seed": seed,
+               "output": output, "device": device}
+    first = train_grid(task, cells, steps=steps, **options)
+    wanted = set(boundary_cells(first.cells, control_eps))
+    boundary = [c for c in cells if c.shape == "even" and (c.depth, c.neurons) in wanted]
+    doubled = train_grid(task, boundary, steps=2 * steps, **options) if boundary else None
+    return first, doubled
