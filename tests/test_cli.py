@@ -184,17 +184,21 @@ def test_flatten_product_counts():
     assert [r["certificate_applies"] for r in rows] == [True, True, False, True, False]
 
 
-def test_flatten_product_train_reports_neurons_seeds_and_budget():
-    result = invoke("flatten", "product", "--n", "2..3", "--train", "--activation", "tanh", "--steps", "60",
-                    "--seeds", "1", "--max-width", "4", "--json")
+def test_flatten_product_train_runs_the_depth_size_grid_in_total_neurons():
+    result = invoke("flatten", "product", "--n", "3", "--train", "--domain", "signed", "--depths", "1,2", "--totals",
+                    "4..8", "--seeds", "2", "--steps", "40", "--lrs", "0.03", "--batch", "64", "--test-points", "1000",
+                    "--json")
     assert result.exit_code == 0, result.output
-    training = json.loads(result.stdout)["training"]
-    assert training["budget"]["steps"] == 60 and training["seeds"] == 1
-    tasks = {(r["architecture"], r["n"], tuple(r["domain"])) for r in training["results"]}
-    assert tasks == {(a, n, d) for a, n in [("shallow", 2), ("shallow", 3), ("deep", 3)] for d in [(-1, 1), (0, 2)]}
-    for r in training["results"]:
-        assert r["neurons"] == (None if r["min_width"] is None else r["min_width"] * r["depth"])
-    assert {"pairs", "deep_fewer", "equal", "deep_more"} <= training["comparison"].keys()
+    grid = json.loads(result.stdout)["grid"]
+    assert (grid["steps"], grid["seeds"], grid["totals"], grid["depths"]) == (40, 2, [4, 8], [1, 2])
+    [task] = grid["tasks"]
+    assert (task["n"], task["domain"], task["activation"]) == (3, "signed", "tanh")
+    even = [c for c in task["cells"] if c["shape"] == "even"]
+    assert sorted((c["depth"], c["neurons"]) for c in even) == [(1, 4), (1, 8), (2, 4), (2, 8)]
+    assert all(sum(c["widths"]) == c["neurons"] and len(c["errors"]) == 2 for c in task["cells"])
+    assert [c["widths"] for c in task["cells"] if c["shape"] == "tapered"] == [[6, 3]]
+    assert task["bounds"] == {"1": 8, "2": 8} and set(task["n_star"]) == {"1", "2"}
+    assert task["doubled"] and {"ratio", "ratio_is_lower_bound"} <= task["equal_error"].keys()
 
 
 @pytest.mark.parametrize(
@@ -203,8 +207,10 @@ def test_flatten_product_train_reports_neurons_seeds_and_budget():
         (["product", "--n", "1"], "n must be between 2 and 1024"),
         (["product", "--n", "two"], "--n takes"),
         (["product", "--n", "20"], "1,048,576 neurons"),
-        (["product", "--n", "2", "--train", "--max-width", "0"], "--max-width"),
-        (["product", "--n", "2", "--train", "--target", "0"], "--target"),
+        (["product", "--n", "2", "--train", "--depths", "0"], "--depths"),
+        (["product", "--n", "2", "--train", "--totals", "3..3"], "no power of two"),
+        (["product", "--n", "2", "--train", "--lrs", "fast"], "--lrs takes"),
+        (["product", "--n", "2", "--train", "--domain", "sphere"], "--domain must be one of"),
         (["linear", "wavelet"], "kind"),
     ],
 )

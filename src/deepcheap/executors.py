@@ -104,19 +104,36 @@ def open_executor(spec: str | ExecutorSpec, *, connect_timeout: float = DEFAULT_
         yield SerialExecutor()
     elif parsed.kind == "process":
         context = multiprocessing.get_context("spawn")  # torch and fork do not mix well
-        pool = ProcessPoolExecutor(max_workers=parsed.workers, mp_context=context, initializer=exit_with_parent)
-        try:
-            yield pool
-        except BaseException:  # Ctrl-C or an error: stop now rather than finish every queued trial first
-            _stop_process_pool(pool)
-            raise
-        pool.shutdown(wait=True)
+        with _blas_threads(max(1, (os.cpu_count() or 1) // parsed.workers)):  # read by each spawned worker
+            pool = ProcessPoolExecutor(max_workers=parsed.workers, mp_context=context, initializer=exit_with_parent)
+            try:
+                yield pool
+            except BaseException:  # Ctrl-C or an error: stop now rather than finish every queued trial first
+                _stop_process_pool(pool)
+                raise
+            pool.shutdown(wait=True)
     elif parsed.kind == "dask-local":
         with _dask_local(parsed.workers) as client:
             yield DaskExecutor(client)
     else:
         with _dask_client(parsed.address, connect_timeout) as client:
             yield DaskExecutor(client)
+
+
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def _blas_threads(threads: int) -> Iterator[None]:
+    """Workers' BLAS threads (NumPy/SciPy read these when a worker starts): one share of the cores each, so that
+    two workers on two cores do not run four BLAS threads. Variables the user set are left alone."""
+    added = [v for v in BLAS_THREAD_VARIABLES if v not in os.environ]
+    os.environ.update({v: str(threads) for v in added})
+    try:
+        yield
+    finally:
+        for v in added:
+            os.environ.pop(v, None)
 
 
 def _stop_process_pool(pool: ProcessPoolExecutor) -> None:

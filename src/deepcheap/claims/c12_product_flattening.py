@@ -88,13 +88,14 @@ class Config:
     necessity_ns: tuple[int, ...] = (2, 3)
     necessity_activations: tuple[str, ...] = ("exp", "softplus")
     necessity_restarts: int = 32
-    necessity_effort: int = 200
+    necessity_effort: int = 100  # least-squares evaluations per restart (then as many again: the control)
 
 
 QUICK = Config()
 FULL = Config(grid_ns=(8, 12, 16, 20), grid_activations=("tanh", "softplus"), grid_depths=(1, 2, 3, 4, 5, 6),
               grid_totals=tuple(2**e for e in range(4, 12)), grid_seeds=5, grid_lrs=(1e-2, 3e-2, 1e-1),
-              grid_steps=4000, grid_batch=1024, grid_test_points=1_000_000, necessity_ns=(2, 3, 4))
+              grid_steps=4000, grid_batch=1024, grid_test_points=1_000_000, necessity_ns=(2, 3, 4),
+              necessity_effort=400)
 
 
 def trials(config: Config) -> list[Trial]:

@@ -64,7 +64,7 @@ class Config:
     built_depths: tuple[tuple[int, int], ...] = ((32, 2), (32, 3), (64, 2), (64, 3))  # (n, k): the best grouping
     trained_monomials: tuple[tuple[int, ...], ...] = ((2,), (3,), (2, 1), (3, 1), (2, 2))
     necessity_restarts: int = 32
-    necessity_effort: int = 200
+    necessity_effort: int = 100  # least-squares evaluations per restart (then as many again: the control)
     activations: tuple[str, ...] = ("tanh",)
     seeds: int = 2
     budget: Budget = QUICK_BUDGET
@@ -73,7 +73,7 @@ class Config:
 
 QUICK = Config()
 FULL = Config(activations=("tanh", "softplus", "relu"), seeds=10, budget=Budget(steps=4000, lrs=(1e-2, 3e-2, 1e-1)),
-              widths=BUCKETS)
+              widths=BUCKETS, necessity_effort=400)
 
 
 def trials(config: Config) -> list[Trial]:

@@ -119,6 +119,11 @@ class Restart:
     error: float  # largest |residual| after the search
     weight_norm: float  # largest |a_j| or |w_ji|
     evaluations: int
+    theta: np.ndarray | None = field(default=None, repr=False, compare=False)  # where it stopped (not serialised)
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "error": self.error, "weight_norm": self.weight_norm,
+                "evaluations": self.evaluations}
 
 
 @dataclass(frozen=True)
@@ -138,7 +143,7 @@ class NecessityResult:
     def to_dict(self) -> dict:
         return {"problem": asdict(self.problem), "bound": self.problem.bound, "effort": self.effort,
                 "best_error": self.best_error, "best_weight_norm": self.best.weight_norm,
-                "best_start": self.best.start, "restarts": [asdict(r) for r in self.restarts]}
+                "best_start": self.best.start, "restarts": [r.to_dict() for r in self.restarts]}
 
 
 def multi_indices(n: int, degree: int) -> np.ndarray:
@@ -260,37 +265,43 @@ def starts(problem: NecessityProblem, restarts: int, seed: int, *, constructed: 
 
 
 def search(problem: NecessityProblem, *, restarts: int = 32, effort: int = 400, seed: int,
-           constructed: bool = True) -> NecessityResult:
+           constructed: bool = True, resume: NecessityResult | None = None) -> NecessityResult:
     """Best residual over ``restarts`` starts, each searched with at most ``effort`` evaluations
-    (``constructed=False``: random starts only)."""
+    (``constructed=False``: random starts only). ``resume``: continue every restart of that earlier search
+    from where it stopped for ``effort`` more evaluations (its effort control: twice the effort in all)."""
     restarts = check_int_range("restarts", restarts, 1, 4096)
     effort = check_int_range("effort", effort, 10, 10**6)
     objective = _Objective(problem)
-    # Trust-region reflective: deterministic. scipy 1.17's Levenberg-Marquardt (MINPACK in C) returned results that
-    # differed in the 8th digit between identical calls from the ill-conditioned starts here (weights ~1e3).
-    method = "trf"
+    if resume is not None:
+        begin = [(r.start, r.theta, r.evaluations) for r in resume.restarts]
+    else:
+        begin = [(label, theta, 0) for label, theta in
+                 starts(problem, restarts, derive_seed(seed, "starts"), constructed=constructed)]
     found = []
-    for label, theta in starts(problem, restarts, derive_seed(seed, "starts"), constructed=constructed):
+    for label, theta, spent in begin:
+        # Trust-region reflective: deterministic. scipy 1.17's Levenberg-Marquardt (MINPACK in C) returned results
+        # that differed in the 8th digit between identical calls from the ill-conditioned starts here.
         with np.errstate(over="ignore", invalid="ignore"):
-            fit = scipy.optimize.least_squares(objective.residuals, theta, jac=objective.jacobian, method=method,
+            fit = scipy.optimize.least_squares(objective.residuals, theta, jac=objective.jacobian, method="trf",
                                                x_scale="jac", max_nfev=effort, xtol=1e-15, ftol=1e-15, gtol=1e-15)
             residuals = objective.residuals(fit.x)
         error = float(np.max(np.abs(residuals))) if np.all(np.isfinite(residuals)) else math.inf
-        found.append(Restart(label, error, float(np.max(np.abs(fit.x))), int(fit.nfev)))
-    return NecessityResult(problem, effort, found)
+        found.append(Restart(label, error, float(np.max(np.abs(fit.x))), spent + int(fit.nfev), fit.x))
+    return NecessityResult(problem, effort + (resume.effort if resume else 0), found)
 
 
 def width_scan(exponents, activation: str, widths, *, sense: str, restarts: int, effort: int, seed: int,
                grid: int = 9) -> list[dict]:
-    """:func:`search` at each width, with ``effort`` and with twice it (the effort control): one row per width."""
+    """:func:`search` at each width with ``effort``, then every restart continued for as much again (the effort
+    control: twice the effort): one row per width."""
     rows = []
     for m in widths:
         problem = NecessityProblem(tuple(exponents), activation, m, sense, grid)
         once = search(problem, restarts=restarts, effort=effort, seed=seed)
-        twice = search(problem, restarts=restarts, effort=2 * effort, seed=seed)
+        twice = search(problem, restarts=restarts, effort=effort, seed=seed, resume=once)
         rows.append({"exponents": list(problem.exponents), "activation": activation, "sense": sense, "width": m,
                      "bound": problem.construction_width, "applies": problem.hypotheses()["applies"],
                      "error": once.best_error, "weight_norm": once.best.weight_norm, "start": once.best.start,
                      "error_doubled": twice.best_error, "weight_norm_doubled": twice.best.weight_norm,
-                     "evaluations": sum(r.evaluations for r in (*once.restarts, *twice.restarts))})
+                     "evaluations": sum(r.evaluations for r in twice.restarts)})
     return rows
