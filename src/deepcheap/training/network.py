@@ -188,8 +188,12 @@ class StackedNetwork:
         return mask
 
     @torch.no_grad()
-    def predict(self, x: torch.Tensor, chunk: int = 65536) -> torch.Tensor:
-        """Outputs (M, N, K) in the engine's internal model order, for x (N, n) or (M, N, n), in chunks of points."""
+    def predict(self, x: torch.Tensor, chunk: int = 4096) -> torch.Tensor:
+        """Outputs (M, N, K) in the engine's internal model order, for x (N, n) or (M, N, n), in chunks of points.
+
+        Every layer of every model holds a (width + 1, chunk) buffer: 120 models of up to 2048 units take 1 GiB
+        at 4096 points (16 GiB at 65536). The chunk is fixed, not fitted to the models, so that a model's
+        outputs do not depend on which other models share the run."""
         x = x.to(self.device, self.dtype)
         outs = []
         for start in range(0, x.shape[-2], chunk):
