@@ -281,6 +281,8 @@ def _decisions(grids: dict, controls: dict, config: Config) -> list[dict]:
                 "predicted": 2 ** ns[-1] / min(depth_k_bound(ns[-1], k)[0] for k in config.grid_depths
                                                 if 2 <= k <= ns[-1]),
                 "lower_bound": _lower_bound(top, form),
+                "shallow_first": equal_error(top).shallow_first if form == "equal_error" else None,
+                "largest": equal_error(top).largest,
                 "deep_n_star": sep.deep, "deep_depth": k_star,
                 "bound_at_k_star": depth_k_bound(ns[-1], k_star)[0] if k_star else None,
             })
@@ -292,12 +294,15 @@ def _grid_checks(d: dict) -> list[Check]:
     what = ("N*(1) / min_k N*(k) at 10% error" if d["form"] == "n_star"
             else "largest N / fewest deep N matching shallow's error there")
     bound = " (a lower bound: the grid's range limits it)" if d["lower_bound"] else ""
+    first, largest = d.get("shallow_first"), d.get("largest")
+    flat = (f"; shallow's error at N = {largest} was already reached at N = {first}: it did not improve with width"
+            if first and largest and first < largest else "")
     checks = [
         Check.measurement(f"{where}: shallow over best deep neurons, {what}{bound}", d["ratio"],
                           predicted=d["predicted"], low=FAIL_RATIO, headline=d["domain"] == "signed",
                           detail=f"{where}: shallow needs {_x(d['ratio'])} the total hidden neurons of the best deep "
                                  f"network ({what}); the paper's construction predicts {d['predicted']:.1f}x; a "
-                                 f"shallow network within {FAIL_RATIO:g}x contradicts the claim"),
+                                 f"shallow network within {FAIL_RATIO:g}x contradicts the claim{flat}"),
         Check.measurement(f"{where}: the same ratio, at least {HOLD_RATIO:g}x", d["ratio"], predicted=d["predicted"],
                           low=HOLD_RATIO, caveat=True,
                           detail=f"{where}: depth helps by {_x(d['ratio'])}, less than {HOLD_RATIO:g}x"),

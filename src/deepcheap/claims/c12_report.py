@@ -94,13 +94,14 @@ def equal_error_table(grids: dict) -> Table:
     rows = []
     for (n, domain, act), cells in sorted(grids.items()):
         e = equal_error(cells)
-        rows.append([n, domain, act, e.largest, e.shallow_error, e.deep_match, e.deep_depth, e.shallow_match,
-                     e.ratio, "yes" if e.ratio_is_lower_bound else "no"])
+        rows.append([n, domain, act, e.largest, e.shallow_error, e.shallow_first, e.deep_match, e.deep_depth,
+                     e.shallow_match, e.ratio, "yes" if e.ratio_is_lower_bound else "no"])
     return Table("Equal error: the fewest total neurons at which a deep network matches shallow's error at the "
-                 "largest N (if none does: the fewest at which shallow matches the best deep error there)",
-                 ["n", "domain", "activation", "largest N", "shallow error there", "deep N matching it", "at depth",
-                  "shallow N matching deep", "N ratio", "ratio is a lower bound"], rows,
-                 formats=["d", "", "", "d", ".3f", "d", "d", "d", ".2f", ""])
+                 "largest N (if none does: the fewest at which shallow matches the best deep error there); 'shallow "
+                 "first there' < largest N means shallow's error did not improve with width within the budget",
+                 ["n", "domain", "activation", "largest N", "shallow error there", "shallow first there",
+                  "deep N matching it", "at depth", "shallow N matching deep", "N ratio", "ratio is a lower bound"],
+                 rows, formats=["d", "", "", "d", ".3f", "d", "d", "d", "d", ".2f", ""])
 
 
 def _totals(grids: dict) -> list[int]:
@@ -162,7 +163,17 @@ def n_star_figure(grids: dict) -> FigureSpec:
             if points:
                 panel.series.append(Series(f"N* at eps = {eps:g}", [p[0] for p in points], [p[1] for p in points],
                                            style={"marker": "o"}))
+        shallow = sorted((c for c in cells if c.depth == 1 and c.shape == "even"), key=lambda c: c.neurons)
+        if shallow:
+            target, largest = shallow[-1].median, shallow[-1].neurons
+            matched = [(k, min((c.neurons for c in cells if c.depth == k and c.shape == "even"
+                                and c.neurons <= largest and c.median <= target), default=None)) for k in ks]
+            matched = [m for m in matched if m[1] is not None]
+            panel.series.append(Series(f"N matching shallow's error at N = {largest} ({target:.2f})",
+                                       [m[0] for m in matched], [m[1] for m in matched],
+                                       style={"marker": "s", "linestyle": "--", "color": "tab:gray"}))
         panels.append(panel)
     return FigureSpec("n_star", "N*(k; eps), the fewest total hidden neurons at which half the seeds reach eps, "
-                      "against the construction's depth_k_bound(n, k); a missing point was not reached in the grid.",
-                      panels, columns=2)
+                      "against the construction's depth_k_bound(n, k) (a missing point was not reached in the grid); "
+                      "grey: the fewest neurons at which depth k matches the shallow network's error at the largest "
+                      "N (the equal-error form).", panels, columns=2)

@@ -88,6 +88,7 @@ class EqualError:
     deep_depth: int | None
     shallow_match: int | None  # only when no deep cell matched
     smallest: int = 0  # the smallest N tried
+    shallow_first: int | None = None  # fewest shallow N already at shallow_error (< largest: shallow's curve is flat)
 
     @property
     def ratio_is_lower_bound(self) -> bool:
@@ -109,12 +110,13 @@ def equal_error(cells) -> EqualError:
     largest, target = shallow[-1].neurons, shallow[-1].median
     deep = sorted((c.neurons, c.depth) for k in depths(cells) if k >= 2 for c in _even(cells, k)
                   if c.neurons <= largest and c.median <= target)
+    first = next(c.neurons for c in shallow if c.median <= target)
     if deep:
-        return EqualError(largest, target, deep[0][0], deep[0][1], None, shallow[0].neurons)
+        return EqualError(largest, target, deep[0][0], deep[0][1], None, shallow[0].neurons, first)
     best_deep = min((c.median for k in depths(cells) if k >= 2 for c in _even(cells, k) if c.neurons == largest),
                     default=float("inf"))
     match = next((c.neurons for c in shallow if c.median <= best_deep), None)
-    return EqualError(largest, target, None, None, match, shallow[0].neurons)
+    return EqualError(largest, target, None, None, match, shallow[0].neurons, first)
 
 
 def boundary_cells(cells, eps: float) -> list[tuple[int, int]]:
