@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from deepcheap.compiler import walsh
 from deepcheap.errors import InvalidArgumentError
-from deepcheap.exact_readout import calibration_functions, exact_kl, exact_task, posterior_kl, readout
+from deepcheap.exact_readout import calibration_functions, exact_kl, exact_task, readout
 from deepcheap.physics.lattice import neighbour_pairs
 from deepcheap.seeds import numpy_generator
 
@@ -41,13 +41,6 @@ def test_exact_kl_against_a_brute_force_sum_at_L3(seed, t0, t1):
         posterior, q = p1 / (p0 + p1), 1 / (1 + math.exp(-model[k]))
         total += (p0 + p1) / 2 * sum(a * math.log(a / c) for a, c in ((posterior, q), (1 - posterior, 1 - q)))
     assert exact_kl(task, model) == pytest.approx(total, rel=1e-9)
-
-
-def test_posterior_kl_is_zero_only_at_equal_log_odds():
-    f = np.linspace(-30, 30, 61)
-    assert np.all(posterior_kl(f, f) == 0)
-    assert np.all(posterior_kl(f, f + 0.1) > 0)
-    assert np.all(np.isfinite(posterior_kl(f * 100, -f * 100)))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

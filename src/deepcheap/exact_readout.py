@@ -34,6 +34,7 @@ from scipy import linalg, special
 from deepcheap.compiler import walsh
 from deepcheap.errors import InvalidArgumentError, check_int_range
 from deepcheap.physics.lattice import check_temperature, energy, neighbour_pairs
+from deepcheap.spin_classifiers import binary_kl
 
 MAX_L = 4  # 2^16 states
 GROUPS = ("fields", "nn pairs", "other pairs", ">=3 spins")
@@ -107,21 +108,9 @@ def _checked(task: ExactTask, log_odds) -> np.ndarray:
     return f
 
 
-def _log_sigmoid(x: np.ndarray) -> np.ndarray:
-    return -np.logaddexp(0.0, -x)
-
-
-def posterior_kl(bayes_log_odds, log_odds) -> np.ndarray:
-    """KL(sigmoid(f_B) || sigmoid(f)) per configuration, in nats (binary posteriors given by their log-odds)."""
-    fb, f = np.asarray(bayes_log_odds, dtype=np.float64), np.asarray(log_odds, dtype=np.float64)
-    p = np.exp(_log_sigmoid(fb))
-    kl = p * (_log_sigmoid(fb) - _log_sigmoid(f)) + (1 - p) * (_log_sigmoid(-fb) - _log_sigmoid(-f))
-    return np.maximum(kl, 0.0)
-
-
 def exact_kl(task: ExactTask, log_odds) -> float:
     """sum_s w(s) KL(p_Bayes(. | s) || p_model(. | s)) over all states, in nats."""
-    return float(task.weights @ posterior_kl(task.bayes_log_odds, _checked(task, log_odds)))
+    return float(task.weights @ binary_kl(task.bayes_log_odds, _checked(task, log_odds)).numpy())
 
 
 @dataclass(frozen=True)

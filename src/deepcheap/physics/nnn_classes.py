@@ -1,4 +1,4 @@
-"""Two Ising classes that differ only by a next-nearest-neighbour coupling: a control task for a nn prior.
+"""Two Ising classes that differ by a next-nearest-neighbour coupling: a control task for a nn prior.
 
 >>> c = NNNClasses(L=4, K1=1 / 3, k2=0.3)
 >>> ratio = log_z_ratio_exact(c)                          # ln Z1 - ln Z0 by enumeration (L <= 4)
@@ -8,13 +8,15 @@
 
 On the L x L torus (L >= 3) with spins +-1, class c has log-weight
 
-    log w_c(s) = K1 sum_nn s_i s_j + K2_c sum_nnn s_i s_j,     K2_0 = 0,  K2_1 = k2,
+    log w_c(s) = K1_c sum_nn s_i s_j + K2_c sum_nnn s_i s_j,    (K1_0, K2_0) = (K1, 0),  (K1_1, K2_1) = (K1 + dK1, k2),
 
 over the 2 L^2 nearest-neighbour bonds (right, down) and the 2 L^2 diagonal bonds (down-right, down-left),
-each counted once. With equal priors the Bayes log-odds are k2 sum_nnn s s - (ln Z1 - ln Z0), where
-ln Z(k2) - ln Z(0) = int_0^k2 <sum_nnn s s>_lambda d lambda (thermodynamic integration, Gauss-Legendre).
-The coupling k2 also changes the distribution of sum_nn s s (it orders the spins), so a nearest-neighbour
-statistic is not at chance: :func:`exact_accuracies` measures how far it is from the Bayes accuracy.
+each counted once. With equal priors the Bayes log-odds are dK1 sum_nn s s + k2 sum_nnn s s - (ln Z1 - ln Z0),
+where ln Z1 - ln Z0 = int_0^1 (dK1 <sum_nn s s>_t + k2 <sum_nnn s s>_t) dt along the straight path
+(K1 + t dK1, t k2) (thermodynamic integration, Gauss-Legendre).
+With dK1 = 0 the coupling k2 also orders the spins, so sum_nn s s alone is far from chance (at L = 4, K1 = 1/3,
+k2 = 0.3 it reaches the Bayes accuracy 0.8754); :mod:`deepcheap.physics.nnn_matching` picks dK1 so that both classes
+have the same <sum_nn s s>, and :func:`exact_accuracies` measures what a nearest-neighbour statistic still gets.
 
 Sampling: sequential-sweep single-spin Metropolis (a checkerboard would update diagonal neighbours together),
 each chain with its own SplitMix64 stream seeded by :func:`deepcheap.seeds.derive_seed`; no global generator.
@@ -61,21 +63,30 @@ def _check_spins(spins, L: int | None = None) -> np.ndarray:
 
 @dataclass(frozen=True)
 class NNNClasses:
-    """Class 0: K2 = 0; class 1: K2 = k2; both with nearest-neighbour coupling K1 (= 1/T), L x L torus."""
+    """Class 0: (K1, K2) = (K1, 0); class 1: (K1 + dK1, k2); L x L torus. K1 = 1/T; dK1 = 0 by default."""
 
     L: int
     K1: float
     k2: float
+    dK1: float = 0.0
 
     def __post_init__(self):
         object.__setattr__(self, "L", check_int_range("L", self.L, 3, hint="(use L >= 3: on L = 2 the two "
                                                       "diagonal bonds of a site coincide)"))
-        object.__setattr__(self, "K1", check_finite("K1", self.K1))
-        object.__setattr__(self, "k2", check_finite("k2", self.k2))
+        for name in ("K1", "k2", "dK1"):
+            object.__setattr__(self, name, check_finite(name, getattr(self, name)))
 
     def coupling(self, cls: int) -> float:
         """K2 of class ``cls`` (0 or 1)."""
         return (0.0, self.k2)[check_choice("cls", cls, (0, 1))]
+
+    def nn_coupling(self, cls: int) -> float:
+        """K1 of class ``cls`` (0 or 1): K1, or K1 + dK1 for class 1."""
+        return (self.K1, self.K1 + self.dK1)[check_choice("cls", cls, (0, 1))]
+
+    def couplings(self, cls: int) -> tuple[float, float]:
+        """(K1_c, K2_c) of class ``cls`` (0 or 1)."""
+        return self.nn_coupling(cls), self.coupling(cls)
 
 
 def enumerate_configurations(L: int) -> np.ndarray:
@@ -94,7 +105,7 @@ def _enumerated_log_weights(classes: NNNClasses, what: str):
                                    f"L = {classes.L} use log_z_ratio_ti (thermodynamic integration) and sample.")
     states = enumerate_configurations(classes.L)
     nn, nnn = nearest_products(states), diagonal_products(states)
-    return states, nn, nnn, [classes.K1 * nn + classes.coupling(c) * nnn for c in (0, 1)]
+    return states, nn, nnn, [classes.nn_coupling(c) * nn + classes.coupling(c) * nnn for c in (0, 1)]
 
 
 def exact_distribution(classes: NNNClasses, cls: int) -> tuple[np.ndarray, np.ndarray]:
@@ -119,9 +130,13 @@ def sample_exact(classes: NNNClasses, cls: int, n: int, seed: int) -> np.ndarray
 
 
 def bayes_log_odds(classes: NNNClasses, spins, log_z_ratio: float) -> np.ndarray:
-    """ln p1(s)/p0(s) = k2 sum_nnn s s - (ln Z1 - ln Z0) per configuration (equal priors)."""
+    """ln p1(s)/p0(s) = dK1 sum_nn s s + k2 sum_nnn s s - (ln Z1 - ln Z0) per configuration (equal priors)."""
     s = _check_spins(spins, classes.L)
-    return classes.k2 * diagonal_products(s).astype(np.float64) - check_finite("log_z_ratio", log_z_ratio)
+    ratio = check_finite("log_z_ratio", log_z_ratio)
+    odds = classes.k2 * diagonal_products(s).astype(np.float64)
+    if classes.dK1 != 0.0:
+        odds += classes.dK1 * nearest_products(s)
+    return odds - ratio
 
 
 @dataclass(frozen=True)
@@ -248,7 +263,7 @@ def sample(classes: NNNClasses, cls: int, n: int, *, sweeps: int, seed: int, cha
     n, chains = check_int_range("n", n, 1), check_int_range("chains", chains, 1)
     chains = min(chains, n)
     per_chain = -(-n // chains)
-    _, _, configs = _run(classes.L, classes.K1, classes.coupling(cls), chains=chains, samples=per_chain,
+    _, _, configs = _run(classes.L, *classes.couplings(cls), chains=chains, samples=per_chain,
                          sweeps=sweeps, burn_in=burn_in, seeds=(derive_seed(seed, c) for c in range(chains)),
                          record=True)
     return np.ascontiguousarray(configs.transpose(1, 0, 2, 3).reshape(-1, classes.L, classes.L)[:n])
@@ -256,12 +271,13 @@ def sample(classes: NNNClasses, cls: int, n: int, *, sweeps: int, seed: int, cha
 
 @dataclass(frozen=True)
 class LogZRatio:
-    """ln Z(k2) - ln Z(0) by Gauss-Legendre thermodynamic integration: the sampled <sum_nnn s s> at each lambda with
-    its batch-means error, the quadrature weights, and the value with its propagated standard error."""
+    """ln Z1 - ln Z0 by Gauss-Legendre thermodynamic integration along (K1 + t dK1, t k2), t in [0, 1]: the nodes t_k,
+    the quadrature weights (summing to 1), the sampled d ln Z/dt = dK1 <sum_nn s s> + k2 <sum_nnn s s> at each node
+    with its batch-means error, and the value with its propagated standard error."""
 
     value: float
     stderr: float
-    lambdas: tuple[float, ...]
+    ts: tuple[float, ...]
     weights: tuple[float, ...]
     means: tuple[float, ...]
     errors: tuple[float, ...]
@@ -272,24 +288,27 @@ class LogZRatio:
 
 def log_z_ratio_ti(classes: NNNClasses, *, points: int = 8, sweeps: int = 1, samples: int = 4000, seed: int,
                    chains: int = 4, burn_in: int = DEFAULT_BURN_IN) -> LogZRatio:
-    """ln Z1 - ln Z0 = int_0^k2 <sum_nnn s s>_lambda d lambda, by ``points``-point Gauss-Legendre quadrature.
+    """ln Z1 - ln Z0 = int_0^1 (dK1 <sum_nn s s>_t + k2 <sum_nnn s s>_t) dt, by ``points``-point Gauss-Legendre.
 
-    At each node lambda_k: ``chains`` Metropolis chains of the (K1, lambda_k) model (seeds derive_seed(seed, k, c)),
-    ``burn_in`` sweeps, ``samples`` measurements ``sweeps`` sweeps apart; the error of the mean is from
-    BATCHES batch means per chain, and sum_k (w_k err_k)^2 gives the value's variance (independent nodes).
+    At each node t_k: ``chains`` Metropolis chains of the (K1 + t_k dK1, t_k k2) model (seeds derive_seed(seed, k, c)),
+    ``burn_in`` sweeps, ``samples`` measurements ``sweeps`` sweeps apart; the error of the mean of
+    dK1 sum_nn + k2 sum_nnn is from BATCHES batch means per chain (so their covariance is included), and
+    sum_k (w_k err_k)^2 gives the value's variance (independent nodes).
     """
     points = check_int_range("points", points, 2, hint="(Gauss-Legendre nodes; 6 to 10 are plenty)")
     samples = check_int_range("samples", samples, BATCHES, hint=f"(measurements per chain, in {BATCHES} batches)")
     chains = check_int_range("chains", chains, 1)
     nodes, gl_weights = np.polynomial.legendre.leggauss(points)
-    lambdas, weights = 0.5 * classes.k2 * (nodes + 1.0), 0.5 * classes.k2 * gl_weights
+    ts, weights = 0.5 * (nodes + 1.0), 0.5 * gl_weights
     means, errors = np.empty(points), np.empty(points)
     usable = samples - samples % BATCHES
-    for k, lam in enumerate(lambdas):
-        _, nnn, _ = _run(classes.L, classes.K1, float(lam), chains=chains, samples=samples, sweeps=sweeps,
-                         burn_in=burn_in, seeds=(derive_seed(seed, k, c) for c in range(chains)), record=False)
-        batch = nnn[:, :usable].reshape(chains * BATCHES, -1).mean(axis=1)
-        means[k] = nnn.mean()
+    for k, t in enumerate(ts):
+        nn, nnn, _ = _run(classes.L, classes.K1 + t * classes.dK1, t * classes.k2, chains=chains, samples=samples,
+                          sweeps=sweeps, burn_in=burn_in, seeds=(derive_seed(seed, k, c) for c in range(chains)),
+                          record=False)
+        slope = classes.dK1 * nn + classes.k2 * nnn
+        batch = slope[:, :usable].reshape(chains * BATCHES, -1).mean(axis=1)
+        means[k] = slope.mean()
         errors[k] = batch.std(ddof=1) / math.sqrt(len(batch))
     return LogZRatio(float(weights @ means), float(np.sqrt(np.sum((weights * errors) ** 2))),
-                     tuple(lambdas.tolist()), tuple(weights.tolist()), tuple(means.tolist()), tuple(errors.tolist()))
+                     tuple(ts.tolist()), tuple(weights.tolist()), tuple(means.tolist()), tuple(errors.tolist()))
