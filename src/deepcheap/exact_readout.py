@@ -34,6 +34,7 @@ from scipy import linalg, special
 from deepcheap.compiler import walsh
 from deepcheap.errors import InvalidArgumentError, check_int_range
 from deepcheap.physics.lattice import check_temperature, energy, neighbour_pairs
+from deepcheap.seeds import numpy_generator
 from deepcheap.spin_classifiers import binary_kl
 
 MAX_L = 4  # 2^16 states
@@ -121,11 +122,13 @@ class ReadOut:
     outside_nn: float  # 1 - R^2_w of f on the nearest-neighbour pair products: weighted variance outside them
     spectrum: dict  # Parseval shares of Var(f) (uniform weights) per group of Walsh terms (GROUPS); they add to 1
     walsh_nn_coupling: float  # mean nearest-neighbour Walsh coefficient (the whole-space projection)
+    log_odds_error: float  # weighted rms of f - f_B over the weighted standard deviation of f_B
 
     def to_dict(self) -> dict:
         return {"coupling": self.coupling, "coupling_ratio": self.coupling_ratio,
                 "other_pairs_rms": self.other_pairs_rms, "outside_nn": self.outside_nn,
-                "spectrum": dict(self.spectrum), "walsh_nn_coupling": self.walsh_nn_coupling}
+                "spectrum": dict(self.spectrum), "walsh_nn_coupling": self.walsh_nn_coupling,
+                "log_odds_error": self.log_odds_error}
 
 
 def readout(task: ExactTask, log_odds) -> ReadOut:
@@ -149,8 +152,10 @@ def readout(task: ExactTask, log_odds) -> ReadOut:
     fit = _pair_fit(task, f)
     nn_fit = np.array([fit[p] for p in bonds])
     others = np.array([c for p, c in fit.items() if p not in set(bonds)])
+    fb = task.bayes_log_odds
+    error = float(np.sqrt(w @ (f - fb) ** 2 / (w @ (fb - w @ fb) ** 2)))
     return ReadOut(float(nn_fit.mean()), float(nn_fit.mean() / task.coupling), float(np.sqrt(np.mean(others**2))),
-                   outside, spectrum, float(coefficients[nn].mean()))
+                   outside, spectrum, float(coefficients[nn].mean()), error)
 
 
 def _pair_fit(task: ExactTask, f: np.ndarray) -> dict:
@@ -169,3 +174,12 @@ def calibration_functions(task: ExactTask) -> dict[str, np.ndarray]:
     m2 = task.states.reshape(len(fb), -1).mean(axis=1) ** 2
     m2 = (m2 - task.weights @ m2) * scale / np.sqrt(task.weights @ (m2 - task.weights @ m2) ** 2)
     return {"Bayes log-odds": fb.copy(), "(Bayes log-odds)^3": cube, "m^2": m2}
+
+
+def sample_classes(task: ExactTask, per_class: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``per_class`` exact draws from each class, interleaved (class 0, 1, 0, 1, ...): spins (2 per_class, L, L)
+    float32 and labels (int64)."""
+    per_class = check_int_range("per_class", per_class, 1, 10**7)
+    rng = numpy_generator(seed)
+    index = np.stack([rng.choice(len(task.weights), size=per_class, p=p) for p in task.class_probabilities], axis=1)
+    return task.states[index.reshape(-1)].astype(np.float32), np.tile(np.arange(2), per_class)

@@ -1,20 +1,22 @@
-"""C06 - beyond the paper: the Hamiltonian can be read back out of a trained classifier.
+"""C06 - beyond the paper: the Hamiltonian can be read back out of a trained classifier (exact, on 4 x 4).
 
-For two temperature classes, log p(1 | s) - log p(0 | s) = (beta_1 - beta_0) J sum_<ij> s_i s_j + const
-(Eq. 8 with H_y = beta_y E + ln Z_y). We train classifiers on Ising configurations - the cheap
-network of C05 and a generic one-hidden-layer MLP - then fit their log-odds on held-out
-configurations by least squares on every spin and every pair of spins (1 + n + n(n-1)/2
-coefficients, :func:`deepcheap.bayes.fit_pair_couplings`): the nearest-neighbour couplings should come
-out near beta_1 - beta_0 and every other pair near zero.
+For two temperature classes the Bayes log-odds are K sum_nn s_i s_j + const with K = 1/T_1 - 1/T_0 (Eq. 8 with
+H_y = beta_y E + ln Z_y). On the 4 x 4 torus every quantity is a sum over its 2^16 states
+(:mod:`deepcheap.exact_readout`): classifiers of every family (:mod:`deepcheap.spin_classifiers`: the cheap
+quadratic network, a 3x3 CNN, one-hidden-layer MLPs) are trained on exact samples at two training sizes, then
 
-Roles: the exact Bayes log-odds, fitted the same way, calibrate the procedure (an identity: an affine
-function of E is recovered exactly). The cheap network's read-out is tautological: its log-odds are affine
-in the energy by construction, so its spurious couplings vanish to rounding and its coupling is the slope of
-a logistic regression on the sufficient statistic (construction; and its fit equals 2ab(w_1 - w_0), an
-identity). The generic MLP is told nothing about the lattice: its recovered coupling (the mean over several
-independently initialised MLPs, so that the verdict does not hang on one initialisation) is the measurement of
-the claim, and how far its nearest-neighbour couplings stand above the other pairs a measurement of a
-limitation (a noisier read-out at this data size).
+* their exact KL to the Bayes posterior, sum_s w(s) KL, with w the mixture of the two classes;
+* their read-out without sampling noise: the nearest-neighbour coupling from weighted least squares of the
+  log-odds on every spin and pair over all states, the weighted variance outside nearest-neighbour pairs, and
+  the full Walsh-Hadamard spectrum (every order, uniform weights).
+
+Accuracy is the wrong gate (any monotone g(E) makes Bayes decisions while carrying 4-spin and non-local terms),
+so the read-out is gated by KL and calibrated first on functions with known answers: the Bayes log-odds, their
+cube (the same decisions) and a function of m^2 (no locality). The measurement of the claim (written before the
+run): every trained network with KL <= 0.01 nats has its coupling within 10% of K and less than 5% of its
+weighted log-odds variance outside nearest-neighbour pairs. Against what a physicist would use: pseudo-likelihood
+inverse Ising (:mod:`deepcheap.physics.inverse_ising`) on the same samples, its coupling error against the sample
+count next to the read-outs' (data).
 """
 
 from __future__ import annotations
@@ -22,179 +24,206 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
-from deepcheap.bayes import fit_pair_couplings_each, read_out_couplings
-from deepcheap.cheap_learning import train_cheap
 from deepcheap.claims.base import Claim, Summary, Trial
+from deepcheap.claims.c06_report import figures, tables
 from deepcheap.claims.checks import Check
-from deepcheap.claims.presentation import FigureSpec, Panel, Series, Table
-from deepcheap.physics.datasets import ising_temperatures
+from deepcheap.exact_readout import calibration_functions, exact_kl, exact_task, readout, sample_classes
+from deepcheap.physics.inverse_ising import mean_coupling, pseudo_likelihood
 from deepcheap.physics.lattice import neighbour_pairs
 from deepcheap.seeds import derive_seed
-from deepcheap.training import ModelSpec, train
+from deepcheap.spin_classifiers import (
+    accuracy,
+    cnn_bayes_weights,
+    make_classifier,
+    parameter_count,
+    predict_log_odds,
+    train_classifier,
+)
 
 ID = "C06"
-# written before the run (the MLP's predictions are new in issue 15; the others are the v1 tolerances)
-MLP_PREDICTED = 1.0  # recovered nn coupling / (beta_1 - beta_0) J
-MLP_RANGE = (0.5, 1.5)  # within a factor 1.5 either way of the true coupling
-MLP_DOMINANCE = 3.0  # |mean nn coupling| / rms of the other pairs, generic MLP (caveat)
-CHEAP_TOLERANCE = 0.10  # cheap network: recovered coupling within 10% (construction: logistic regression on E)
-EXACT_TOLERANCE = 1e-8  # identities and the cheap network's affine log-odds: only rounding of the least squares
+# Predictions and tolerances (issue 19, written before the first run)
+KL_GATE = 0.01  # nats: a network this close to Bayes must read out as the Hamiltonian
+COUPLING_TOLERANCE = 0.10  # |coupling / K - 1| of every gated network
+OUTSIDE_TOLERANCE = 0.05  # its weighted log-odds variance outside nearest-neighbour pairs
+EXACT = 1e-8  # calibration on the Bayes log-odds: rounding only
+ORACLE_KL = 1e-10  # the 4-channel CNN set to the Bayes classifier
 
 
 @dataclass(frozen=True)
 class Config:
-    L: int = 6
+    L: int = 4
     temperatures: tuple[float, float] = (2.1, 2.5)  # either side of T_c
-    train_per_class: int = 4000
-    test_per_class: int = 2500
-    width: int = 32  # the generic MLP's hidden tanh units
-    mlp_models: int = 4  # independently initialised MLPs (trained in one batch); the measurement is their mean
-    steps: int = 800  # their Adam steps (cosine decay)
-    lr: float = 3e-3
-    weight_decay: float = 1e-4
-    cheap_steps: int = 300  # L-BFGS iterations per restart of the cheap network
-    cheap_restarts: int = 3
+    sizes: tuple[int, ...] = (300, 3000)  # training configurations per class
+    models: tuple[tuple[str, int], ...] = (("cheap", 0), ("cnn", 4), ("mlp", 8), ("mlp", 32))  # (kind, channels/width)
+    seeds: int = 2
+    lr: float = 2e-2
+    batch: int = 128
+    max_epochs: int = 120
+    patience: int = 12
+    pl_sizes: tuple[int, ...] = (100, 300, 1000, 3000)  # pseudo-likelihood samples per class
 
 
 QUICK = Config()
-FULL = Config(L=8, train_per_class=10000, test_per_class=6000, width=64, steps=2000)
+FULL = Config(sizes=(300, 3000, 30000), models=(("cheap", 0), ("cnn", 1), ("cnn", 4), ("mlp", 8), ("mlp", 32),
+                                                 ("mlp", 128)),
+              seeds=3, max_epochs=300, patience=20, pl_sizes=(100, 300, 1000, 3000, 10000, 30000))
+
+
+def _model_name(kind: str, size: int) -> str:
+    return {"cheap": "cheap (2 parameters)", "cnn": f"CNN, {size} channels", "mlp": f"MLP, width {size}"}[kind]
 
 
 def trials(config: Config) -> list[Trial]:
-    params = {"L": config.L, "temperatures": list(config.temperatures), "train": config.train_per_class,
-              "test": config.test_per_class, "width": config.width, "mlp_models": config.mlp_models,
-              "steps": config.steps, "lr": config.lr,
-              "weight_decay": config.weight_decay, "cheap_steps": config.cheap_steps,
-              "cheap_restarts": config.cheap_restarts}
-    return [Trial(ID, f"L{config.L}", params)]
+    base = {"L": config.L, "temperatures": list(config.temperatures)}
+    out = [Trial(ID, "calibration", {"kind": "calibration", **base})]
+    train = {"lr": config.lr, "batch": config.batch, "max_epochs": config.max_epochs, "patience": config.patience}
+    for kind, size in config.models:
+        for n in config.sizes:
+            for s in range(config.seeds):
+                out.append(Trial(ID, f"{kind}{size}-n{n}-s{s}", {"kind": "network", "model": kind, "size": size,
+                                                                 "per_class": n, "replica": s, **base, **train}))
+    out.append(Trial(ID, "pseudo-likelihood", {"kind": "pseudo-likelihood", "sizes": list(config.pl_sizes), **base}))
+    return out
 
 
 def run_trial(params: dict, seed: int) -> dict:
-    L = params["L"]
-    data = ising_temperatures(L, params["temperatures"], params["train"] + params["test"],
-                              derive_seed(seed, "data"))
-    train_set, test_set = data.split(params["train"] / (params["train"] + params["test"]))
-    neighbours = neighbour_pairs(L)
-    spins = test_set.spins.astype(np.float64)
-
-    bayes_h = test_set.hamiltonians()
-    bayes_fit = read_out_couplings(spins, bayes_h[:, 0] - bayes_h[:, 1], neighbours)
-
-    cheap = train_cheap(train_set.spins, train_set.labels, test_set.spins, test_set.labels, 2,
-                        seed=derive_seed(seed, "cheap"), steps=params["cheap_steps"], restarts=params["cheap_restarts"])
-    with torch.no_grad():
-        logits = cheap.model(torch.as_tensor(spins)).numpy()
-    cheap_fit = read_out_couplings(spins, logits[:, 1] - logits[:, 0], neighbours)
-
-    log_odds, mlp_accuracy = _train_mlps(train_set, test_set, params, derive_seed(seed, "mlp"))
-    mlp_pairs = fit_pair_couplings_each(spins, log_odds)
-    centre = (L // 2) * L + L // 2
-    return {
-        "true_coupling": float(data.betas[1] - data.betas[0]),
-        "bayes": bayes_fit.to_dict(), "cheap": cheap_fit.to_dict(),
-        "mlp": [fit.summary(neighbours).to_dict() for fit in mlp_pairs],
-        "cheap_analytic": cheap.model.log_odds_couplings(0, 1),
-        "cheap_accuracy": cheap.test_accuracy, "mlp_accuracy": mlp_accuracy,
-        "bayes_accuracy": test_set.bayes_accuracy(),
-        "mlp_centre_couplings": mlp_pairs[0].couplings[centre].reshape(L, L).tolist(),
-    }
+    task = exact_task(params["L"], tuple(params["temperatures"]))
+    if params["kind"] == "calibration":
+        return _calibration(task)
+    if params["kind"] == "pseudo-likelihood":
+        return {"rows": [_pseudo_likelihood(task, n, derive_seed(seed, n)) for n in params["sizes"]]}
+    return _network(task, params, seed)
 
 
-def _train_mlps(train_set, test_set, params: dict, seed: int) -> tuple[np.ndarray, list[float]]:
-    """``mlp_models`` generic MLPs trained in one batch: their log-odds on the test spins (N, models), accuracies."""
-    x = torch.as_tensor(train_set.spins.reshape(len(train_set.labels), -1), dtype=torch.float32)
-    xt = torch.as_tensor(test_set.spins.reshape(len(test_set.labels), -1), dtype=torch.float32)
-    y, yt = torch.as_tensor(train_set.labels), torch.as_tensor(test_set.labels)
-    models = [ModelSpec((params["width"],), "tanh", seed=derive_seed(seed, i), lr=params["lr"],
-                        weight_decay=params["weight_decay"], n_outputs=2) for i in range(params["mlp_models"])]
-    result = train(models, x, y, steps=params["steps"], x_test=xt, y_test=yt, loss="cross_entropy")
-    with torch.no_grad():
-        out = result.predict(xt).double().numpy()  # (models, N, 2)
-    return (out[:, :, 1] - out[:, :, 0]).T, [float(a) for a in result.test_accuracy]
+def _calibration(task) -> dict:
+    rows = {name: {**readout(task, f).to_dict(), "kl": exact_kl(task, f)}
+            for name, f in calibration_functions(task).items()}
+    L2 = task.sites
+    fb = task.bayes_log_odds
+    oracle = cnn_bayes_weights(task.coupling * L2, float(fb[0] - task.coupling * 2 * L2))
+    f_oracle = predict_log_odds(oracle, task.states.astype(np.float32))
+    return {"functions": rows, "oracle_kl": exact_kl(task, f_oracle), "coupling": task.coupling,
+            "bayes_accuracy": float(task.weights @ np.maximum(task.class_probabilities[1] / (2 * task.weights),
+                                                             task.class_probabilities[0] / (2 * task.weights)))}
+
+
+def _network(task, params: dict, seed: int) -> dict:
+    n = params["per_class"]
+    x, y = sample_classes(task, n, derive_seed(seed, "train"))
+    xv, yv = sample_classes(task, max(50, n // 4), derive_seed(seed, "validation"))
+    kind, size = params["model"], params["size"]
+    model = make_classifier(kind, task.L, channels=max(size, 1), width=max(size, 1), seed=derive_seed(seed, "init"))
+    fit = train_classifier(model, x, y, xv, yv, seed=derive_seed(seed, "batches"), lr=params["lr"],
+                           batch=params["batch"], max_epochs=params["max_epochs"], patience=params["patience"])
+    f = predict_log_odds(fit.model, task.states.astype(np.float32))
+    labels = (task.class_probabilities[1] > task.class_probabilities[0]).astype(np.int64)
+    return {"model": kind, "size": size, "per_class": n, "parameters": parameter_count(fit.model),
+            "kl": exact_kl(task, f), **readout(task, f).to_dict(),
+            "agreement_with_bayes": float(task.weights @ ((f > 0) == labels)),
+            "accuracy_on_validation": accuracy(predict_log_odds(fit.model, xv), yv),
+            "epochs": fit.epochs, "stopped_early": fit.stopped_early}
+
+
+def _pseudo_likelihood(task, n: int, seed: int) -> dict:
+    """K_1 - K_0 from one pseudo-likelihood fit per class (all pairs free), mean over the nn bonds."""
+    x, y = sample_classes(task, n, seed)
+    bonds = neighbour_pairs(task.L)
+    per_class = []
+    for c in (0, 1):
+        fit = pseudo_likelihood(x[y == c].reshape(n, -1))
+        per_class.append((*mean_coupling(fit, bonds), bool(fit.converged)))
+    (k0, e0, ok0), (k1, e1, ok1) = per_class
+    error = None if e0 is None or e1 is None else float(np.hypot(e0, e1))
+    return {"per_class": n, "coupling": k1 - k0, "stderr": error, "ratio": (k1 - k0) / task.coupling,
+            "converged": ok0 and ok1}
 
 
 def summarize(records: list[dict], config: Config) -> Summary:
-    res = records[0]["result"]
-    L, true = records[0]["params"]["L"], res["true_coupling"]
-    mlps = res["mlp"]
-    mlp_ratios = [m["nn_mean"] / true for m in mlps]
-    mlp_dominance = [abs(m["nn_mean"]) / max(m["other_rms"], 1e-300) for m in mlps]
-    ratio = {k: res[k]["nn_mean"] / true for k in ("bayes", "cheap")}
-    ratio["mlp"] = float(np.mean(mlp_ratios))
-    spurious = {k: res[k]["other_rms"] / abs(true) for k in ("bayes", "cheap")}
-    spurious["mlp"] = float(np.mean([m["other_rms"] for m in mlps])) / abs(true)
-    dominance = float(np.mean(mlp_dominance))
-    each = ", ".join(f"{r:.3f}" for r in mlp_ratios)
+    by = {r["trial"]: r["result"] for r in records}
+    calibration, pl = by["calibration"], by["pseudo-likelihood"]["rows"]
+    networks = [r["result"] for r in records if r["params"]["kind"] == "network"]
+    functions = calibration["functions"]
+    bayes, cube, m2 = functions["Bayes log-odds"], functions["(Bayes log-odds)^3"], functions["m^2"]
     checks = [
-        Check.measurement(f"generic MLP ({len(mlps)} initialisations): mean recovered nn coupling / (beta_1 - beta_0) "
-                          "J", ratio["mlp"], predicted=MLP_PREDICTED, low=MLP_RANGE[0], high=MLP_RANGE[1],
-                          headline=True, detail=f"per MLP {each} (true coupling {true:.4f})"),
-        Check.measurement("generic MLP: mean |nn coupling| / rms of the other pair couplings", dominance,
-                          predicted=None, low=MLP_DOMINANCE, caveat=True,
-                          detail=("the MLPs' read-out is noisy: per MLP " + ", ".join(f"{d:.2f}" for d in mlp_dominance)
-                                  + f"; other pairs rms {spurious['mlp'] * abs(true):.4f}, |true| {abs(true):.4f}")),
-        Check.identity("exact Bayes log-odds: |recovered nn coupling / true - 1|", abs(ratio["bayes"] - 1),
-                       high=EXACT_TOLERANCE),
-        Check.identity("exact Bayes log-odds: rms of non-neighbour couplings / |true coupling|", spurious["bayes"],
-                       high=EXACT_TOLERANCE),
-        Check.identity("cheap network: |fitted nn coupling / 2ab(w_1 - w_0) - 1|",
-                       abs(res["cheap"]["nn_mean"] / res["cheap_analytic"] - 1), high=EXACT_TOLERANCE),
-        Check.construction("cheap network: rms of non-neighbour couplings / |true coupling|", spurious["cheap"],
-                           high=EXACT_TOLERANCE, detail="its log-odds are affine in the energy by construction"),
-        Check.construction("cheap network: |recovered nn coupling / true - 1|", abs(ratio["cheap"] - 1),
-                           high=CHEAP_TOLERANCE, detail="a logistic regression on the sufficient statistic E"),
+        Check.identity("calibration, Bayes log-odds: |coupling / K - 1|", abs(bayes["coupling_ratio"] - 1),
+                       high=EXACT),
+        Check.identity("calibration, Bayes log-odds: weighted variance outside nn pairs", abs(bayes["outside_nn"]),
+                       high=EXACT),
+        Check.identity("calibration, (Bayes log-odds)^3 (the same decisions): weighted variance outside nn pairs, "
+                       "must exceed the gate", cube["outside_nn"], low=OUTSIDE_TOLERANCE),
+        Check.identity("calibration, a function of m^2 (not local): |coupling / K - 1|, must exceed the gate",
+                       abs(m2["coupling_ratio"] - 1), low=COUPLING_TOLERANCE),
+        Check.construction("existence oracle: KL of the 4-channel CNN set to the Bayes classifier",
+                           calibration["oracle_kl"], high=ORACLE_KL),
     ]
-    fits = [("exact Bayes log-odds", res["bayes"], res["bayes_accuracy"]),
-            ("cheap network (6 parameters)", res["cheap"], res["cheap_accuracy"])]
-    fits += [(f"generic MLP {i + 1}", m, a) for i, (m, a) in enumerate(zip(mlps, res["mlp_accuracy"], strict=True))]
-    rows = [[name, fit["nn_mean"], fit["nn_std"], fit["nn_mean"] / true - 1, fit["other_rms"], fit["other_max_abs"],
-             fit["field_max_abs"], fit["residual_rms"] / max(fit["log_odds_rms"], 1e-300), accuracy]
-            for name, fit, accuracy in fits]
-    metrics = {"true_coupling": true, "relative_error": {k: v - 1 for k, v in ratio.items()},
-               "mlp_ratios": mlp_ratios, "mlp_dominance": mlp_dominance, "spurious_over_true": spurious,
-               "cheap_analytic_coupling": res["cheap_analytic"],
-               "accuracies": {"bayes": res["bayes_accuracy"], "cheap": res["cheap_accuracy"],
-                              "mlp": res["mlp_accuracy"]}}
-    headline = (f"(beta_1 - beta_0) J = {true:.4f}: generic MLPs read out {ratio['mlp']:.2f} of it on average "
-                f"({each}); the cheap network's {100 * (ratio['cheap'] - 1):+.1f}% holds by construction")
-    return Summary(
-        checks=checks, metrics=metrics, headline=headline, figures=_figures(res, L, true),
-        tables=[Table(f"Pair couplings read out of trained classifiers ({L}x{L}, T = {config.temperatures[0]} vs "
-                      f"{config.temperatures[1]})",
-                      ["classifier", "nn coupling (mean)", "nn coupling (spread)", "vs true", "other pairs rms",
-                       "other pairs max", "max field", "residual / log-odds rms", "test accuracy"], rows,
-                      formats=["", ".4f", ".4f", "+.1%", ".2g", ".2g", ".2g", ".2g", ".4f"])],
-        notes=[f"Fit: log-odds ~ c + sum h_i s_i + sum_(i<j) K_ij s_i s_j over {records[0]['params']['test']} x 2 "
-               f"held-out configurations ({1 + L * L + L * L * (L * L - 1) // 2} coefficients). The cheap network's "
-               f"coupling from its weights, 2ab(w_1 - w_0) = {res['cheap_analytic']:.4f}, agrees with its fit: its "
-               "read-out is a tautology, and only the generic MLPs' test the claim."],
-    )
+    gated = [n for n in networks if n["kl"] <= KL_GATE]
+    untested = ""
+    if gated:
+        worst_coupling = max(gated, key=lambda n: abs(n["coupling_ratio"] - 1))
+        worst_outside = max(gated, key=lambda n: n["outside_nn"])
+        checks += [
+            Check.measurement(f"networks with KL <= {KL_GATE} nats ({len(gated)} of {len(networks)}): largest "
+                              "|coupling / K - 1|", abs(worst_coupling["coupling_ratio"] - 1), predicted=0.0,
+                              high=COUPLING_TOLERANCE, headline=True,
+                              detail=f"{_model_name(worst_coupling['model'], worst_coupling['size'])}, "
+                                     f"{worst_coupling['per_class']} per class: coupling "
+                                     f"{worst_coupling['coupling_ratio']:.3f} K at KL {worst_coupling['kl']:.2g}"),
+            Check.measurement(f"networks with KL <= {KL_GATE} nats: largest weighted log-odds variance outside nn "
+                              "pairs", worst_outside["outside_nn"], predicted=0.0, high=OUTSIDE_TOLERANCE,
+                              detail=f"{_model_name(worst_outside['model'], worst_outside['size'])}, "
+                                     f"{worst_outside['per_class']} per class: {worst_outside['outside_nn']:.3g} "
+                                     f"(uniform spectrum outside nn pairs: "
+                                     f"{1 - worst_outside['spectrum']['nn pairs']:.3g})"),
+        ]
+    else:
+        untested = (f"no trained network came within KL <= {KL_GATE} nats of the Bayes posterior (smallest "
+                    f"{min(n['kl'] for n in networks):.3g}), so the gated read-out is not measured; more data or "
+                    "training would test it.")
+    headline = _headline(gated, networks, pl, calibration)
+    metrics = {"coupling": calibration["coupling"], "bayes_accuracy": calibration["bayes_accuracy"],
+               "calibration": functions, "oracle_kl": calibration["oracle_kl"], "networks": networks,
+               "gated": len(gated), "pseudo_likelihood": pl}
+    notes = [f"Exact 4 x 4 torus, T = {config.temperatures[0]} vs {config.temperatures[1]}: K = "
+             f"{calibration['coupling']:.5f}, Bayes accuracy {calibration['bayes_accuracy']:.4f}. Networks: Adam "
+             f"(lr {config.lr}, batch {config.batch}) with early stopping (patience {config.patience}, at most "
+             f"{config.max_epochs} epochs) on a validation set of a quarter of the training size; {config.seeds} "
+             "seeds per model and size.",
+             "Two variance measures: the weighted one (under the data's mixture w, 1 - R^2 of the log-odds on the "
+             "nearest-neighbour pair products) says what the network computes where the data live; the uniform "
+             "Walsh spectrum says what it computes on every state, most of which the data never visit. A function "
+             f"of m^2 has only {m2['outside_nn']:.3g} of its weighted variance outside nn pairs (m^2 and the energy "
+             "are nearly collinear where the 4 x 4 data live), which is why the gate also needs the coupling."]
+    if gated:
+        loose = max(gated, key=lambda n: n["log_odds_error"])
+        notes.append(f"What KL <= {KL_GATE} nats allows here: the gated networks' log-odds differ from Bayes by up to "
+                     f"{loose['log_odds_error']:.2f} of the Bayes log-odds' spread (weighted rms), and their "
+                     "read-out is a weighted fit over all 2^16 states, whose pair products are nearly collinear "
+                     "where the data live: the coupling is then decided by states the data rarely visit, where a "
+                     "network is free to extrapolate.")
+    return Summary(checks=checks, metrics=metrics, headline=headline, untested=untested, notes=notes,
+                   figures=figures(networks, pl, calibration), tables=tables(networks, pl, functions, _model_name))
 
 
-def _figures(res: dict, L: int, true: float) -> list[FigureSpec]:
-    fits = [res["bayes"], res["cheap"], *res["mlp"]]
-    couplings = Panel("Recovered couplings", "0 = exact Bayes, 1 = cheap network, 2... = generic MLPs",
-                      "nearest-neighbour coupling")
-    couplings.series.append(Series("mean nn coupling (+- spread over bonds)", list(range(len(fits))),
-                                   [f["nn_mean"] for f in fits], yerr=[f["nn_std"] for f in fits], kind="bar"))
-    couplings.hlines.append((true, "true (beta_1 - beta_0) J"))
-    heat = Panel(f"Generic MLP 1: coupling of the centre site to every site ({L}x{L})", "column", "row",
-                 image=res["mlp_centre_couplings"], image_extent=(-0.5, L - 0.5, -0.5, L - 0.5), legend=False)
-    return [FigureSpec("readout", "Reading the Hamiltonian back out: least squares of each classifier's "
-                       "log-odds on spin products. Nearest-neighbour couplings carry (beta_1 - beta_0) J; the "
-                       "map shows the MLP's couplings of the centre site (neighbours light up).",
-                       [couplings, heat], columns=2)]
+def _headline(gated, networks, pl, calibration) -> str:
+    parts = [f"{len(gated)} of {len(networks)} trained networks within {KL_GATE} nats of Bayes"]
+    if gated:
+        worst = max(abs(n["coupling_ratio"] - 1) for n in gated)
+        outside = max(n["outside_nn"] for n in gated)
+        parts.append(f"their couplings within {100 * worst:.1f}% of K, at most {100 * outside:.2g}% of weighted "
+                     "variance outside nn pairs")
+    best = max(pl, key=lambda r: r["per_class"])
+    parts.append(f"pseudo-likelihood at {best['per_class']} per class: {best['ratio']:.3f} K")
+    return "; ".join(parts)
 
 
 CLAIM = Claim(
     id=ID,
     title="The Hamiltonian can be read back out of a trained network",
     section="beyond the paper (Eq. 8 inverted)",
-    statement=("A classifier trained on Ising temperatures computes log-odds (beta_1 - beta_0) J sum_<ij> s_i s_j: "
-               "fitting its log-odds on spin products recovers the nearest-neighbour coupling, with spurious terms "
-               "small."),
+    statement=("A classifier trained on Ising temperatures computes log-odds K sum_<ij> s_i s_j + const: where it is "
+               "close to Bayes (KL <= 0.01 nats), reading its log-odds out over every state recovers the "
+               "nearest-neighbour coupling, with little else."),
     quick=QUICK,
     full=FULL,
     trials=trials,
