@@ -210,8 +210,9 @@ def _headline(gated, networks, pl, calibration) -> str:
     if gated:
         worst = max(abs(n["coupling_ratio"] - 1) for n in gated)
         outside = max(n["outside_nn"] for n in gated)
-        parts.append(f"their couplings within {100 * worst:.1f}% of K, at most {100 * outside:.2g}% of weighted "
-                     "variance outside nn pairs")
+        parts.append(f"their read-out couplings deviate from K by up to {100 * worst:.1f}% (predicted <= "
+                     f"{100 * COUPLING_TOLERANCE:.0f}%), with up to {100 * outside:.2g}% of weighted variance outside "
+                     f"nn pairs (predicted <= {100 * OUTSIDE_TOLERANCE:.0f}%)")
     best = max(pl, key=lambda r: r["per_class"])
     parts.append(f"pseudo-likelihood at {best['per_class']} per class: {best['ratio']:.3f} K")
     return "; ".join(parts)
