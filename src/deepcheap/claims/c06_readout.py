@@ -135,6 +135,7 @@ def _pseudo_likelihood(task, n: int, seed: int) -> dict:
         per_class.append((*mean_coupling(fit, bonds), bool(fit.converged)))
     (k0, e0, ok0), (k1, e1, ok1) = per_class
     error = None if e0 is None or e1 is None else float(np.hypot(e0, e1))
+    error = error if error is not None and np.isfinite(error) else None  # a fit that did not converge: no error bar
     return {"per_class": n, "coupling": k1 - k0, "stderr": error, "ratio": (k1 - k0) / task.coupling,
             "converged": ok0 and ok1}
 
