@@ -8,7 +8,7 @@ import sympy as sp
 import torch
 
 from deepcheap import library
-from deepcheap.cheap_learning import CheapIsingClassifier, mlp_sweep, parameter_counts, swindle, train_cheap
+from deepcheap.cheap_learning import CheapIsingClassifier, parameter_counts, swindle, train_cheap
 from deepcheap.errors import InvalidArgumentError
 
 
@@ -48,7 +48,7 @@ def test_cheap_feature_is_affine_in_the_ising_energy():
                                + coupling * energy[0], rtol=1e-10, atol=1e-10)
 
 
-def test_cheap_and_generic_classifiers_learn_an_energy_threshold():
+def test_the_cheap_classifier_learns_an_energy_threshold():
     """Random vs mostly aligned spins: the cheap net matches the best energy threshold (the oracle)."""
     rng = np.random.default_rng(0)
     L = 6
@@ -61,11 +61,6 @@ def test_cheap_and_generic_classifiers_learn_an_energy_threshold():
     best_threshold = max(np.mean((energy[400:] < t) == labels[400:]) for t in np.unique(energy) + 0.5)
     assert cheap.test_accuracy >= best_threshold - 0.02 and cheap.parameters == 6
     assert set(cheap.to_dict()) == {"test_accuracy", "train_loss", "parameters"}
-    before = torch.random.get_rng_state()
-    rows = mlp_sweep(spins[:400], labels[:400], spins[400:], labels[400:], 2, [2, 8], seeds=1, steps=150, seed=0)
-    assert torch.equal(before, torch.random.get_rng_state())
-    assert [r.parameters for r in rows] == [36 * 2 + 2 + 2 * 2 + 2, 36 * 8 + 8 + 8 * 2 + 2]
-    assert all(0.5 <= r.test_accuracy <= 1.0 for r in rows)
 
 
 def test_bad_input_is_refused():

@@ -24,7 +24,6 @@ import torch
 
 from deepcheap.errors import InvalidArgumentError, check_int_range
 from deepcheap.seeds import derive_seed, torch_generator
-from deepcheap.training import ModelSpec, train
 
 
 @dataclass(frozen=True)
@@ -186,38 +185,6 @@ def train_cheap(x_train, y_train, x_test, y_test, classes: int, *, seed: int, st
     with torch.no_grad():
         accuracy = float((model(xt).argmax(1) == yt).double().mean())
     return CheapFit(model, accuracy, best[0], model.parameters_count)
-
-
-@dataclass(frozen=True)
-class MlpPoint:
-    """One width of :func:`mlp_sweep`: its parameter count and best test accuracy."""
-
-    width: int
-    parameters: int
-    test_accuracy: float
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def mlp_sweep(x_train, y_train, x_test, y_test, classes: int, widths, *, seed: int, seeds: int = 2, steps: int = 800,
-              lrs=(3e-3, 1e-2), activation: str = "tanh", weight_decay: float = 1e-4) -> list[MlpPoint]:
-    """Generic one-hidden-layer MLPs on flattened spins, every width, seed and rate trained in one batch.
-
-    Returns, per width, the best test accuracy over ``seeds`` initialisations and the learning rates ``lrs``
-    (the equal budget), and the parameter count n w + w + w K + K.
-    """
-    xs = _spins(x_train).reshape(len(x_train), -1).float()
-    xt = _spins(x_test).reshape(len(x_test), -1).float()
-    ys, yt = torch.as_tensor(y_train).long(), torch.as_tensor(y_test).long()
-    widths = sorted(int(w) for w in widths)
-    combos = [(w, s, lr) for w in widths for s in range(seeds) for lr in lrs]
-    models = [ModelSpec((w,), activation, seed=derive_seed(seed, "width", w, s), lr=lr, weight_decay=weight_decay,
-                        n_outputs=classes) for w, s, lr in combos]
-    result = train(models, xs, ys, steps=steps, x_test=xt, y_test=yt, loss="cross_entropy")
-    accuracy = result.test_accuracy.reshape(len(widths), seeds * len(lrs)).amax(dim=1)
-    n = xs.shape[1]
-    return [MlpPoint(w, n * w + w + w * classes + classes, float(a)) for w, a in zip(widths, accuracy, strict=True)]
 
 
 def _spins(x) -> torch.Tensor:
