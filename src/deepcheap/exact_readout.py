@@ -148,7 +148,9 @@ def readout(task: ExactTask, log_odds) -> ReadOut:
     X, solver = task.nn_design
     residual = f - X @ (solver @ (np.sqrt(w) * f))
     variance = float(w @ (f - w @ f) ** 2)
-    outside = float(w @ residual**2) / variance if variance > 0 else 0.0
+    # a least-squares residual never exceeds the variance; a network that collapsed to a constant (variance at
+    # rounding level) would otherwise report rounding noise over rounding noise
+    outside = min(1.0, float(w @ residual**2) / variance) if variance > 0 else 0.0
     fit = _pair_fit(task, f)
     nn_fit = np.array([fit[p] for p in bonds])
     others = np.array([c for p, c in fit.items() if p not in set(bonds)])
