@@ -53,11 +53,13 @@ def test_trained_networks_are_read_out_over_every_state(c06):
     assert cnn["parameters"] == 45 and cnn["kl"] >= 0 and sum(cnn["spectrum"].values()) == pytest.approx(1.0)
 
 
-def _with_networks(records, **values):
+def _with_networks(records, doubled=None, **values):
     changed = copy.deepcopy(records)
     for r in changed:
         if r["params"]["kind"] == "network":
             r["result"].update(values)
+            if r["result"]["doubled"] is not None:
+                r["result"]["doubled"] = {**r["result"], "doubled": None, **(doubled or values)}
     return changed
 
 
@@ -84,3 +86,14 @@ def test_pseudo_likelihood_is_reported_next_to_the_read_out(c06):
     assert "pseudo-likelihood" in titles and "Calibration" in titles
     assert {f.name for f in result.figures} == {"readout_gate", "readout_vs_pseudo_likelihood"}
     json.dumps(result.to_dict(), allow_nan=False)
+
+
+def test_the_budget_control_retrains_the_largest_size_with_twice_the_epochs(c06):
+    claim, config, records = c06
+    controlled = [r for r in records if r["params"]["kind"] == "network" and r["params"]["control"]]
+    assert [r["params"]["model"] for r in controlled] == ["cnn"]  # the cheap network has nothing to budget
+    doubled = controlled[0]["result"]["doubled"]
+    assert doubled["epochs"] >= controlled[0]["result"]["epochs"] and doubled["per_class"] == 200
+    good = {"kl": KL_GATE / 2, "coupling_ratio": 1.0, "outside_nn": 0.01}
+    flipped = claim.result(_with_networks(records, doubled={**good, "coupling_ratio": 1.5}, **good), config)
+    assert flipped.verdict == "holds with caveats" and "coupling 1.00 -> 1.50 K" in flipped.caveats[0]
