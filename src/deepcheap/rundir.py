@@ -156,7 +156,8 @@ def acquire_lock(directory: Path) -> _Lock:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as err:
-        raise InvalidArgumentError(f"cannot write into {directory} ({err.strerror}); choose a writable --out.") from None
+        raise InvalidArgumentError(
+            f"cannot write into {directory} ({err.strerror}); choose a writable --out.") from None
     try:
         _lock_fd(fd)
     except BlockingIOError:
