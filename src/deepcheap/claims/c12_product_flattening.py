@@ -268,6 +268,7 @@ def _decisions(grids: dict, controls: dict, config: Config) -> list[dict]:
             if not ns:
                 continue
             top = grids[(ns[-1], domain, act)]
+            equal = equal_error(top)
             form = "n_star" if separation(top, DECIDE_EPS).deep is not None else "equal_error"
             doubled = {(c.depth, c.neurons): c for c in controls.get((ns[-1], domain, act), [])}
             with_control = [doubled.get((c.depth, c.neurons), c) if c.shape == "even" else c for c in top]
@@ -281,8 +282,8 @@ def _decisions(grids: dict, controls: dict, config: Config) -> list[dict]:
                 "predicted": 2 ** ns[-1] / min(depth_k_bound(ns[-1], k)[0] for k in config.grid_depths
                                                 if 2 <= k <= ns[-1]),
                 "lower_bound": _lower_bound(top, form),
-                "shallow_first": equal_error(top).shallow_first if form == "equal_error" else None,
-                "largest": equal_error(top).largest,
+                "shallow_first": equal.shallow_first if form == "equal_error" else None,
+                "largest": equal.largest,
                 "deep_n_star": sep.deep, "deep_depth": k_star,
                 "bound_at_k_star": depth_k_bound(ns[-1], k_star)[0] if k_star else None,
             })
