@@ -15,8 +15,10 @@ import pytest
 import torch
 
 from deepcheap.claims import c05_cheap_learning as c05
+from deepcheap.claims import c05_report
 from deepcheap.claims import get_claim
 from deepcheap.claims.c05_report import least_kl_below, n_star
+from deepcheap.seeds import derive_seed
 
 SIZES = [30, 100, 300, 1000, 3000]
 GOOD = {  # median test KL per size: cheap and CNN reach 0.01 at similar n at both L, local grows, the MLP never
@@ -141,15 +143,21 @@ def test_trials_are_complete_and_only_seed_zero_runs_the_budget_control():
         trials = claim.trials(config)
         ladder = [t for t in trials if t.params["kind"] == "ladder"]
         per_L = len(config.models) - 1
-        assert len(ladder) == len(config.sizes) * (per_L * config.seeds + config.local_seeds)
+        groups = len(config.train_sizes) if config.trial_per_size else 1
+        assert len(ladder) == len(config.sizes) * (per_L * config.seeds + config.local_seeds) * groups
+        assert len({t.key for t in trials}) == len(trials)
         assert sum(t.params["kind"] == "control" for t in trials) == config.seeds
+        top = max(config.train_sizes)
         assert all(t.params["budget_control"] == (t.params["replicate"] == 0 and t.params["model"] in
-                                                  config.budget_models) for t in ladder)
+                                                  config.budget_models and top in t.params["sizes"])
+                   for t in ladder)
         for t in ladder:
             T0, T1 = t.params["temperatures"]
             assert pytest.approx(config.beta_gap / t.params["L"]) == 1 / T0 - 1 / T1
             assert pytest.approx(config.beta) == (1 / T0 + 1 / T1) / 2
             assert json.loads(json.dumps(t.params)) == t.params
+    full_mlp = next(t for t in claim.trials(claim.FULL) if t.params["model"] == "mlp")
+    assert [2 for w in claim.FULL.deep_widths] == [d for _, d in full_mlp.params["architectures"] if d == 2]
     quick = claim.trials(claim.QUICK)
     assert not any(t.params.get("budget_control") for t in quick if t.params.get("model") == "local")
 
@@ -174,3 +182,17 @@ def test_a_tiny_real_run_has_its_constructions_and_touches_no_global_generator()
     assert control["bayes_accuracy"] > control["best_nn_rule"] - 0.05 and math.isfinite(control["dK1"])
     assert result.verdict in ("holds", "holds with caveats", "fails")
     json.dumps(result.to_dict(), allow_nan=False)
+
+
+def test_one_trial_per_size_with_two_layer_mlps_gives_the_same_kind_of_result():
+    claim = get_claim("C05")
+    config = replace(claim.QUICK, **TINY, models=("cheap", "mlp"), deep_widths=(4,), trial_per_size=True)
+    trials = [t for t in claim.trials(config) if t.params["kind"] == "ladder"]
+    assert sorted(t.params["sizes"] for t in trials) == [[30], [30], [100], [100]]
+    records = [{"trial": t.key, "params": t.params, "result": claim.run_trial(t.params, derive_seed(0, t.key))}
+               for t in trials if t.params["model"] == "mlp"]
+    runs = [run for r in records for run in r["result"]["runs"]]
+    assert sorted((run["n"], run["depth"]) for run in runs) == [(30, 1), (30, 2), (100, 1), (100, 2)]
+    assert all(run["parameters"] == c05.expected_parameters("mlp", 8, 4, 4, run["depth"]) for run in runs)
+    curve = c05_report.curves(records)[("mlp", 8)]
+    assert curve["sizes"] == [30, 100] and set(curve["width"]) <= {4, "4x2"}

@@ -18,7 +18,8 @@ a = L^2 (beta_1 - beta_0) (see :func:`bayes_cheap_parameters`). The families, fr
 * ``cnn``: one 3x3 circular convolution (C channels, bias), ReLU, mean over sites, linear head: 11 C + 1;
 * ``local``: the same 3x3 stencil, but a separate kernel and bias at every site (no weight sharing), ReLU and a
   per-(site, channel) head, u = (1/L^2) sum_{c,p} v_cp h_cp + b: 11 C L^2 + 1 parameters;
-* ``mlp``: one hidden layer of width W over the L^2 spins: (L^2 + 1) W + W + 1 parameters.
+* ``mlp``: one hidden layer of width W over the L^2 spins: (L^2 + 1) W + W + 1 parameters; with ``depth`` = 2,
+  a second hidden layer of width W adds (W + 1) W.
 
 The cnn and local families contain u* exactly (:func:`cnn_bayes_weights`, :func:`local_from_cnn`). Initial
 weights and mini-batches come from explicit generators (:mod:`deepcheap.seeds`), never the global ones.
@@ -120,25 +121,34 @@ class SpinLocal(SpinClassifier):
 
 
 class SpinMLP(SpinClassifier):
-    """u = v . act(W vec(s) + beta) + b: (L^2 + 1) W + W + 1 parameters."""
+    """u = v . act(W_d ... act(W_1 vec(s) + beta_1) ... + beta_d) + b, ``depth`` hidden layers of width W:
+    (L^2 + 1) W + (depth - 1)(W + 1) W + W + 1 parameters."""
 
     kind = "mlp"
 
-    def __init__(self, L: int, width: int, activation: str, g: torch.Generator):
+    def __init__(self, L: int, width: int, activation: str, g: torch.Generator, depth: int = 1):
         super().__init__()
         self.L, self.activation = L, activation
         self.weight = _uniform((width, L * L), 1 / L, g)  # 1/sqrt(fan_in)
         self.bias = _uniform((width,), 1 / L, g)
         self.head = _uniform((width,), 1 / math.sqrt(width), g)
         self.head_bias = _uniform((), 1 / math.sqrt(width), g)
+        bound = 1 / math.sqrt(width)  # drawn after the first layer's, so depth 1 keeps its weights
+        self.hidden = torch.nn.ParameterList(
+            [p for _ in range(depth - 1) for p in (_uniform((width, width), bound, g), _uniform((width,), bound, g))])
+
+    def _act(self, pre: torch.Tensor) -> torch.Tensor:
+        return torch.relu(pre) if self.activation == "relu" else torch.tanh(pre)
 
     def logit(self, x):
-        pre = x.reshape(x.shape[0], -1) @ self.weight.T + self.bias
-        return (torch.relu(pre) if self.activation == "relu" else torch.tanh(pre)) @ self.head + self.head_bias
+        h = self._act(x.reshape(x.shape[0], -1) @ self.weight.T + self.bias)
+        for w, b in zip(self.hidden[::2], self.hidden[1::2], strict=True):
+            h = self._act(h @ w.T + b)
+        return h @ self.head + self.head_bias
 
 
 def make_classifier(kind: str, L: int, *, channels: int = 4, width: int = 32, activation: str = "relu",
-                    seed: int) -> SpinClassifier:
+                    depth: int = 1, seed: int) -> SpinClassifier:
     """A freshly initialised classifier of family ``kind`` (one of :data:`KINDS`) for L x L lattices.
 
     Weights are drawn from ``torch_generator(derive_seed(seed, "init", kind))``; the global RNG is untouched.
@@ -151,7 +161,8 @@ def make_classifier(kind: str, L: int, *, channels: int = 4, width: int = 32, ac
         return CheapClassifier(g)
     if kind == "mlp":
         width = check_int_range("width", width, 1, hint="(the hidden layer's width)")
-        return SpinMLP(L, width, check_choice("activation", activation, ("relu", "tanh")), g)
+        depth = check_int_range("depth", depth, 1, 4, hint="(the MLP's hidden layers)")
+        return SpinMLP(L, width, check_choice("activation", activation, ("relu", "tanh")), g, depth)
     channels = check_int_range("channels", channels, 1, 16, hint="(use 4 for the exact Bayes construction)")
     return SpinCNN(channels, g) if kind == "cnn" else SpinLocal(L, channels, g)
 

@@ -96,7 +96,10 @@ class Config:
     beta_gap: float = 1.0  # (beta_0 - beta_1) L
     models: tuple[str, ...] = MODELS
     channels: int = 4  # cnn and local
-    widths: tuple[int, ...] = (16, 64, 256)  # mlp hidden widths
+    widths: tuple[int, ...] = (16, 64, 256)  # mlp hidden widths (one hidden layer)
+    deep_widths: tuple[int, ...] = ()  # mlp widths also tried with two hidden layers
+    trial_per_size: bool = False  # one trial per (L, model, size, seed) with its own dataset (spreads on Dask), or
+    # one per (L, model, seed) with nested training sets
     cheap_lr: float = 0.1
     cnn_lr: float = 0.05
     local_lr: float = 0.03
@@ -116,8 +119,9 @@ class Config:
 
 QUICK = Config()
 FULL = Config(sizes=(8, 16, 32, 64), train_sizes=(30, 60, 125, 250, 500, 1000, 2000, 4000, 10000),
-              test_per_class=5000, local_seeds=3, widths=(16, 64, 256, 1024), max_epochs=1000, patience=20,
-              budget_models=MODELS, control_L=16, control_train=5000, control_test=5000)
+              test_per_class=5000, local_seeds=3, widths=(16, 64, 256, 1024), deep_widths=(64, 256),
+              trial_per_size=True, max_epochs=1000, patience=20, budget_models=MODELS, control_L=16,
+              control_train=5000, control_test=5000)
 
 
 def temperatures(L: int, config: Config) -> list[float]:
@@ -126,22 +130,34 @@ def temperatures(L: int, config: Config) -> list[float]:
     return [1 / (config.beta + half), 1 / (config.beta - half)]
 
 
+def architectures(model: str, config: Config) -> list[list]:
+    """[[width, hidden layers], ...] of the MLP (every width with one layer, the deep widths with two); [[None, 1]]
+    for the other families."""
+    if model != "mlp":
+        return [[None, 1]]
+    return [[w, 1] for w in config.widths] + [[w, 2] for w in config.deep_widths]
+
+
 def trials(config: Config) -> list[Trial]:
-    """One trial per (L, model, replicate) (all training sizes, nested; replicate 0 adds the budget control) and one
-    control trial per replicate."""
+    """Per (L, model, replicate): one trial with all training sizes (nested) or, with ``trial_per_size``, one trial
+    per size (each with its own dataset); the largest size of replicate 0 adds the budget control. One control
+    trial per replicate."""
     train = {"batch": config.batch, "max_epochs": config.max_epochs, "patience": config.patience}
+    sizes = sorted(config.train_sizes)
+    groups = [[n] for n in sizes] if config.trial_per_size else [sizes]
     out = []
     for L in config.sizes:
         for model in config.models:
             for r in range(config.local_seeds if model == "local" else config.seeds):
-                out.append(Trial(ID, f"L{L:02d}-{model}-r{r}", {
-                    "kind": "ladder", "L": L, "model": model, "replicate": r, "temperatures": temperatures(L, config),
-                    "sizes": sorted(config.train_sizes), "val_fraction": config.val_fraction,
-                    "test": config.test_per_class, "channels": config.channels,
-                    "widths": list(config.widths) if model == "mlp" else [None],
-                    "lr": getattr(config, f"{model}_lr"),
-                    "budget_control": r == 0 and model in config.budget_models,
-                    "budget_factor": BUDGET_FACTOR, **train}))
+                for group in groups:
+                    name = f"L{L:02d}-{model}" + (f"-n{group[0]:05d}" if config.trial_per_size else "") + f"-r{r}"
+                    out.append(Trial(ID, name, {
+                        "kind": "ladder", "L": L, "model": model, "replicate": r,
+                        "temperatures": temperatures(L, config), "sizes": group, "val_fraction": config.val_fraction,
+                        "test": config.test_per_class, "channels": config.channels,
+                        "architectures": architectures(model, config), "lr": getattr(config, f"{model}_lr"),
+                        "budget_control": r == 0 and model in config.budget_models and sizes[-1] in group,
+                        "budget_factor": BUDGET_FACTOR, **train}))
     for r in range(config.seeds):
         out.append(Trial(ID, f"control-r{r}", {
             "kind": "control", "L": config.control_L, "K1": config.control_K1, "k2": config.control_k2,
@@ -156,13 +172,14 @@ def _val(n: int, fraction: float) -> int:
 
 
 def _fit(params: dict, kind: str, L: int, width, x, y, xv, yv, x_test, u_test, y_test, seed: int,
-         factor: int = 1) -> dict:
-    model = make_classifier(kind, L, channels=params["channels"], width=width or 1, seed=derive_seed(seed, "init"))
+         factor: int = 1, depth: int = 1) -> dict:
+    model = make_classifier(kind, L, channels=params["channels"], width=width or 1, depth=depth,
+                            seed=derive_seed(seed, "init"))
     fit = train_classifier(model, x, y, xv, yv, seed=derive_seed(seed, "batches"), lr=params["lr"],
                            batch=params["batch"], max_epochs=factor * params["max_epochs"],
                            patience=factor * params["patience"])
     u = predict_log_odds(fit.model, x_test)
-    return {"width": width, "kl": exact_kl(u_test, u), "accuracy": accuracy(u, y_test), "epochs": fit.epochs,
+    return {"width": width, "depth": depth, "kl": exact_kl(u_test, u), "accuracy": accuracy(u, y_test), "epochs": fit.epochs,
             "best_epoch": fit.best_epoch, "stopped_early": fit.stopped_early, "parameters": parameter_count(model)}
 
 
@@ -178,13 +195,13 @@ def _ladder(params: dict, seed: int) -> dict:
     runs, budget = [], []
     for n in sizes:
         v = _val(n, params["val_fraction"])
-        for width in params["widths"]:
-            fit_seed = derive_seed(seed, "fit", n, width or 0)
+        for width, depth in params["architectures"]:
+            fit_seed = derive_seed(seed, "fit", n, width or 0, *([depth] if depth > 1 else []))
             args = (params, kind, L, width, x[:2 * n], y[:2 * n], x[val0:val0 + 2 * v], y[val0:val0 + 2 * v],
                     x_test, u_test, y_test, fit_seed)
-            runs.append({"n": n, **_fit(*args)})
+            runs.append({"n": n, **_fit(*args, depth=depth)})
             if params["budget_control"] and n == top:
-                budget.append({"n": n, **_fit(*args, factor=params["budget_factor"])})
+                budget.append({"n": n, **_fit(*args, factor=params["budget_factor"], depth=depth)})
     oracle = None
     if kind in ("cnn", "local"):  # the existence oracle: the constructed Bayes CNN (or its local copy)
         cnn = cnn_bayes_weights(*bayes_cheap_parameters(data))
@@ -222,10 +239,11 @@ def run_trial(params: dict, seed: int) -> dict:
     return {**result, "seconds": round(time.perf_counter() - start, 3)}
 
 
-def expected_parameters(kind: str, L: int, channels: int, width) -> int:
+def expected_parameters(kind: str, L: int, channels: int, width, depth: int = 1) -> int:
     """The parameter count of each family, from its formula (spin_classifiers' docstring)."""
+    w = width or 0
     return {"cheap": 2, "cnn": 11 * channels + 1, "local": 11 * channels * L * L + 1,
-            "mlp": (L * L + 2) * (width or 0) + 1}[kind]
+            "mlp": (L * L + 2) * w + 1 + (depth - 1) * (w + 1) * w}[kind]
 
 
 def summarize(records: list[dict], config: Config) -> Summary:
@@ -297,7 +315,8 @@ def summarize(records: list[dict], config: Config) -> Summary:
     runs = [(r["params"], run) for r in records if r["params"]["kind"] == "ladder" for run in r["result"]["runs"]]
     checks.append(Check.construction(
         "trained models whose parameter count differs from the family's formula", sum(
-            run["parameters"] != expected_parameters(p["model"], p["L"], p["channels"], run["width"])
+            run["parameters"] != expected_parameters(p["model"], p["L"], p["channels"], run["width"],
+                                                     run.get("depth", 1))
             for p, run in runs), high=0))
     oracles = [r["result"]["oracle_kl"] for r in records if r["params"]["kind"] == "ladder"
                and r["result"]["oracle_kl"] is not None]
@@ -338,14 +357,16 @@ def _headline(stars: dict, Ls: list[int], control: dict | None, top: int) -> str
 
 def _notes(config: Config) -> list[str]:
     return [
-        f"Protocol: per (L, model, seed) one dataset (ising_temperatures, 1/T = {config.beta:.4g} +- "
-        f"{config.beta_gap:g} / (2L)); nested training prefixes of n configurations per class, a validation block of "
-        f"max({config.val_fraction:g} n, 10) per class and a test set of {config.test_per_class} per class, all "
-        "disjoint. Adam (lr " + ", ".join(f"{m} {getattr(config, f'{m}_lr'):g}" for m in MODELS) +
+        ("Protocol: per (L, model, size, seed) one dataset" if config.trial_per_size else
+         "Protocol: per (L, model, seed) one dataset with nested training prefixes") +
+        f" (ising_temperatures, 1/T = {config.beta:.4g} +- {config.beta_gap:g} / (2L)): n configurations per class "
+        f"for training, a validation block of max({config.val_fraction:g} n, 10) per class and a test set of "
+        f"{config.test_per_class} per class, all disjoint. Adam (lr " + ", ".join(f"{m} {getattr(config, f'{m}_lr'):g}" for m in MODELS) +
         f"), batches of {config.batch}, early stopping after {config.patience} epochs without a lower validation "
         f"loss (at most {config.max_epochs}), best state kept. Seeds: {config.seeds} ({config.local_seeds} for the "
-        f"locally connected network); medians over seeds; the MLP's curve takes the best width of "
-        f"{list(config.widths)} at each size.",
+        f"locally connected network); medians over seeds; the MLP's curve takes the best of widths "
+        f"{list(config.widths)} (one hidden layer)" + (f" and {list(config.deep_widths)} (two hidden layers)"
+                                                      if config.deep_widths else "") + " at each size.",
         "N* is the smallest training size whose median test KL <= the target, refined by log-log interpolation from "
         "the size below; 'never' means not within the sizes tried. The MLP's prediction (>= 10x the CNN's N*, or "
         "never) is tested only up to the largest size tried: an MLP that needs more than that counts as 'never'.",

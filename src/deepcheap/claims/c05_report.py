@@ -11,28 +11,44 @@ from deepcheap.claims.presentation import FigureSpec, Panel, Series, Table
 
 MODELS = ("cheap", "cnn", "local", "mlp")
 LABELS = {"cheap": "cheap (a sum_nn / L^2 + b)", "cnn": "3x3 CNN (shared kernel)",
-          "local": "3x3 locally connected", "mlp": "MLP (best width)"}
+          "local": "3x3 locally connected", "mlp": "MLP (best architecture)"}
 STYLES = {"cheap": {"marker": "*", "color": "C3"}, "cnn": {"marker": "o", "color": "C0"},
           "local": {"marker": "s", "color": "C2"}, "mlp": {"marker": "^", "color": "C1"}}
 
 
+def architecture(run: dict):
+    """A run's MLP architecture label: its width (one hidden layer) or "WxD" (D hidden layers); None otherwise."""
+    depth = run.get("depth", 1)
+    return run["width"] if depth == 1 or run["width"] is None else f"{run['width']}x{depth}"
+
+
+def _arch_order(label) -> tuple[int, int]:
+    if label is None:
+        return (0, 0)
+    if isinstance(label, str):
+        width, depth = label.split("x")
+        return (int(depth), int(width))
+    return (1, label)
+
+
 def curves(records: list[dict]) -> dict:
-    """{(model, L): {"sizes", "median" (over seeds; the best width's for the MLP), "width" (the best, per size),
-    "per_width", "accuracy" (median, same width), "seeds"}} from the ladder trials."""
+    """{(model, L): {"sizes", "median" (over seeds; the best architecture's for the MLP), "width" (the best
+    architecture per size: its width, or "WxD" for D hidden layers), "per_width", "accuracy" (median, same
+    architecture), "seeds"}} from the ladder trials (one record may hold one size or all)."""
     raw: dict = {}
     for r in records:
         if r["params"]["kind"] == "ladder":
             cells = raw.setdefault((r["params"]["model"], r["params"]["L"]), {})
             for run in r["result"]["runs"]:
-                cells.setdefault((run["width"], run["n"]), []).append(run)
+                cells.setdefault((architecture(run), run["n"]), []).append(run)
     out = {}
     for key, cells in raw.items():
         sizes = sorted({n for _, n in cells})
-        widths = sorted({w for w, _ in cells}, key=lambda w: w or 0)
+        widths = sorted({w for w, _ in cells}, key=_arch_order)
         per_width = {w: [float(np.median([c["kl"] for c in cells[(w, n)]])) for n in sizes] for w in widths}
         best = [min(widths, key=lambda w, i=i: per_width[w][i]) for i in range(len(sizes))]
         out[key] = {"sizes": sizes, "median": [per_width[w][i] for i, w in enumerate(best)], "width": best,
-                    "per_width": per_width, "seeds": len(cells[(widths[0], sizes[0])]),
+                    "per_width": per_width, "seeds": min(len(c) for c in cells.values()),
                     "accuracy": [float(np.median([c["accuracy"] for c in cells[(w, n)]]))
                                  for w, n in zip(best, sizes, strict=True)]}
     return out
@@ -137,9 +153,9 @@ def tables(cv, stars, bayes, budget, control, energy, counts, sw, target) -> lis
         kl_rows.append([L, model, *[by.get(n) for n in sizes]])
     out = [
         Table(f"N*: training configurations per class for a median test KL <= {target:g} nats ('-': never)",
-              ["L", "model", "MLP width at the largest size", "N* (grid)", "N* (interpolated)",
+              ["L", "model", "MLP width (xD: D layers) at the largest size", "N* (grid)", "N* (interpolated)",
                "median KL at the largest size", "Bayes - model accuracy there", "seeds"], star_rows,
-              formats=["d", "", "d", "d", ".0f", ".3g", "+.4f", "d"]),
+              formats=["d", "", "", "d", ".0f", ".3g", "+.4f", "d"]),
         Table("Median test KL(p_Bayes || p_model) in nats by training configurations per class (MLP: best width)",
               ["L", "model", *[f"n = {n}" for n in sizes]], kl_rows, formats=["d", "", *[".3g"] * len(sizes)]),
     ]
