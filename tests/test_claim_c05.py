@@ -15,8 +15,7 @@ import pytest
 import torch
 
 from deepcheap.claims import c05_cheap_learning as c05
-from deepcheap.claims import c05_report
-from deepcheap.claims import get_claim
+from deepcheap.claims import c05_report, get_claim
 from deepcheap.claims.c05_report import least_kl_below, n_star
 from deepcheap.seeds import derive_seed
 

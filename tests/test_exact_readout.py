@@ -94,3 +94,9 @@ def test_bad_input(task4):
         readout(task4, np.zeros(10))
     with pytest.raises(InvalidArgumentError, match="finite"):
         exact_kl(task4, np.full(2**16, np.nan))
+
+
+def test_bayes_accuracy_is_the_accuracy_of_the_sign_of_the_bayes_log_odds(task4):
+    p0, p1 = task4.class_probabilities
+    says_one = task4.bayes_log_odds > 0
+    assert task4.bayes_accuracy == pytest.approx(float((p1[says_one].sum() + p0[~says_one].sum()) / 2), rel=1e-12)

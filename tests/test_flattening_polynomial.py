@@ -34,7 +34,7 @@ from deepcheap.flattening.polynomial import (
     product_networks,
     shallow_error_curve,
 )
-from deepcheap.flattening.trained import Budget, ProductTask, compare_depths, minimal_widths, width_search
+from deepcheap.flattening.trained import Budget, ProductTask, minimal_widths
 from deepcheap.gates import monomial_gate, product_gate, shallow_product_gate, square_gate
 from deepcheap.seeds import numpy_generator, torch_generator
 
@@ -269,21 +269,6 @@ def test_minimal_width_search_is_deterministic_and_reports_its_budget():
     assert min(a[0].errors[str(found)]) <= 0.05
     assert all(min(e) > 0.05 for w, e in a[0].errors.items() if int(w) < found)  # it is the smallest
     assert json.loads(json.dumps(a[0].to_dict()))["neurons"] == found
-
-
-def test_width_search_trains_deep_n2_once_and_compare_depths_counts_pairs():
-    results = width_search((2, 3), ("shallow", "deep"), ("tanh",), domains=((0.0, 2.0),), target=0.05, seeds=1,
-                           budget=Budget(steps=50, train_points=64, test_points=64), seed=0, buckets=((2, 4),))
-    keys = sorted((r.architecture, r.n) for r in results)
-    assert keys == [("deep", 3), ("shallow", 2), ("shallow", 3)]
-    assert next(r for r in results if r.architecture == "deep").depth == 2
-    rows = [{"architecture": a, "activation": "tanh", "domain": [0, 2], "n": n, "depth": 1 if a == "shallow" else 2,
-             "neurons": neurons, "neurons_at": {"0.1": neurons}, "target": 0.05}
-            for a, n, neurons in [("shallow", 3, 8), ("deep", 3, 4), ("shallow", 4, 16), ("deep", 4, None),
-                                  ("shallow", 5, 8), ("deep", 5, 8), ("shallow", 2, 4)]]
-    c = compare_depths(rows)
-    assert (c.pairs, c.deep_fewer, c.equal, c.deep_more, c.shallow_only, c.deep_only) == (2, 1, 1, 0, 1, 0)
-    assert compare_depths(rows, 0.1).pairs == 2 and compare_depths(rows, 0.1).target == 0.1
 
 
 def test_minimal_width_bad_input():

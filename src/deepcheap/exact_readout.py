@@ -58,6 +58,11 @@ class ExactTask:
         return 1.0 / self.temperatures[1] - 1.0 / self.temperatures[0]
 
     @property
+    def bayes_accuracy(self) -> float:
+        """The Bayes classifier's accuracy, sum_s max(p_0(s), p_1(s)) / 2 (equal priors)."""
+        return float(np.maximum(*self.class_probabilities).sum() / 2)
+
+    @property
     def sites(self) -> int:
         return self.L * self.L
 

@@ -6,7 +6,7 @@
 >>> oracle = cnn_bayes_weights(-1.5, 0.25)                      # a sum_nn s_i s_j / L^2 + b, exactly
 >>> [round(v, 4) for v in oracle(torch.ones(2, 8, 8)).tolist()] # all up: sum_nn = 2 L^2, so -3 + 0.25
 [-2.75, -2.75]
->>> exact_kl([0.0, 3.0], [0.0, 3.0]), accuracy([2.0, -1.0], [1, 0])
+>>> mean_kl([0.0, 3.0], [0.0, 3.0]), accuracy([2.0, -1.0], [1, 0])
 (0.0, 1.0)
 
 Every model maps spins x (M, L, L) with values +-1 to a logit u(x) with p(class 1 | x) = sigmoid(u). For two
@@ -246,11 +246,11 @@ def binary_kl(bayes_log_odds, model_log_odds) -> torch.Tensor:
     return torch.where(small, near, far).clamp_min(0.0)
 
 
-def exact_kl(bayes_log_odds, model_log_odds) -> float:
+def mean_kl(bayes_log_odds, model_log_odds) -> float:
     """Mean over configurations of KL(p_Bayes(. | x) || p_model(. | x)) in nats, from both log-odds."""
     kl = binary_kl(bayes_log_odds, model_log_odds)
     if kl.numel() == 0:
-        raise InvalidArgumentError("exact_kl needs at least one configuration; got empty log-odds.")
+        raise InvalidArgumentError("mean_kl needs at least one configuration; got empty log-odds.")
     return float(kl.mean())
 
 

@@ -57,9 +57,9 @@ from deepcheap.spin_classifiers import (
     accuracy,
     bayes_cheap_parameters,
     cnn_bayes_weights,
-    exact_kl,
     local_from_cnn,
     make_classifier,
+    mean_kl,
     parameter_count,
     predict_log_odds,
     train_classifier,
@@ -179,8 +179,9 @@ def _fit(params: dict, kind: str, L: int, width, x, y, xv, yv, x_test, u_test, y
                            batch=params["batch"], max_epochs=factor * params["max_epochs"],
                            patience=factor * params["patience"])
     u = predict_log_odds(fit.model, x_test)
-    return {"width": width, "depth": depth, "kl": exact_kl(u_test, u), "accuracy": accuracy(u, y_test), "epochs": fit.epochs,
-            "best_epoch": fit.best_epoch, "stopped_early": fit.stopped_early, "parameters": parameter_count(model)}
+    return {"width": width, "depth": depth, "kl": mean_kl(u_test, u), "accuracy": accuracy(u, y_test),
+            "epochs": fit.epochs, "best_epoch": fit.best_epoch, "stopped_early": fit.stopped_early,
+            "parameters": parameter_count(model)}
 
 
 def _ladder(params: dict, seed: int) -> dict:
@@ -205,7 +206,7 @@ def _ladder(params: dict, seed: int) -> dict:
     oracle = None
     if kind in ("cnn", "local"):  # the existence oracle: the constructed Bayes CNN (or its local copy)
         cnn = cnn_bayes_weights(*bayes_cheap_parameters(data))
-        oracle = exact_kl(u_test, predict_log_odds(cnn if kind == "cnn" else local_from_cnn(cnn, L), x_test))
+        oracle = mean_kl(u_test, predict_log_odds(cnn if kind == "cnn" else local_from_cnn(cnn, L), x_test))
     return {"bayes_accuracy": accuracy(u_test, y_test), "test_size": len(y_test), "runs": runs, "budget": budget,
             "oracle_kl": oracle, "energy_checks": [c.to_dict() for c in data.energy_checks()]}
 
@@ -361,7 +362,8 @@ def _notes(config: Config) -> list[str]:
          "Protocol: per (L, model, seed) one dataset with nested training prefixes") +
         f" (ising_temperatures, 1/T = {config.beta:.4g} +- {config.beta_gap:g} / (2L)): n configurations per class "
         f"for training, a validation block of max({config.val_fraction:g} n, 10) per class and a test set of "
-        f"{config.test_per_class} per class, all disjoint. Adam (lr " + ", ".join(f"{m} {getattr(config, f'{m}_lr'):g}" for m in MODELS) +
+        f"{config.test_per_class} per class, all disjoint. Adam (lr "
+        + ", ".join(f"{m} {getattr(config, f'{m}_lr'):g}" for m in MODELS) +
         f"), batches of {config.batch}, early stopping after {config.patience} epochs without a lower validation "
         f"loss (at most {config.max_epochs}), best state kept. Seeds: {config.seeds} ({config.local_seeds} for the "
         f"locally connected network); medians over seeds; the MLP's curve takes the best of widths "

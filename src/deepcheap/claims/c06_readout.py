@@ -109,8 +109,7 @@ def _calibration(task) -> dict:
     oracle = cnn_bayes_weights(task.coupling * L2, float(fb[0] - task.coupling * 2 * L2))
     f_oracle = predict_log_odds(oracle, task.states.astype(np.float32))
     return {"functions": rows, "oracle_kl": exact_kl(task, f_oracle), "coupling": task.coupling,
-            "bayes_accuracy": float(task.weights @ np.maximum(task.class_probabilities[1] / (2 * task.weights),
-                                                             task.class_probabilities[0] / (2 * task.weights)))}
+            "bayes_accuracy": task.bayes_accuracy}
 
 
 def _network(task, params: dict, seed: int) -> dict:

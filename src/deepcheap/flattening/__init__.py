@@ -14,7 +14,7 @@
   with and without biases, depth-k grouped products (the compiler's strategy="grouped");
 * certificate: the rank certificate :func:`taylor_rank` / :func:`certify` with its hypotheses, and the
   folded sign-sum where they fail;
-* trained: :func:`width_search`, the smallest trained width (and total neurons) reaching a target error.
+* trained: :func:`minimal_widths`, the smallest trained width (and total neurons) reaching a target error.
 """
 
 from deepcheap.flattening.bilinear import (
@@ -59,9 +59,7 @@ from deepcheap.flattening.trained import (
     Budget,
     ProductTask,
     WidthResult,
-    compare_depths,
     minimal_widths,
-    width_search,
 )
 
 __all__ = [
@@ -80,7 +78,6 @@ __all__ = [
     "WidthResult",
     "butterfly_network",
     "certify",
-    "compare_depths",
     "counts",
     "deep_neurons",
     "depth_k_bound",
@@ -110,5 +107,4 @@ __all__ = [
     "strassen_multiply",
     "taylor_rank",
     "taylor_system",
-    "width_search",
 ]

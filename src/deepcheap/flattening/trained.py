@@ -1,8 +1,8 @@
 """Trained minimal widths: how wide must a trained shallow or deep net be to multiply n inputs?
 
->>> from deepcheap.flattening.trained import Budget, width_search
->>> [result] = width_search((2,), ("shallow",), ("tanh",), domains=((-1.0, 1.0),), seeds=2,
-...                         budget=Budget(steps=300), seed=0)
+>>> from deepcheap.flattening.trained import Budget, ProductTask, minimal_widths
+>>> [result] = minimal_widths([ProductTask(2, (-1.0, 1.0))], "shallow", "tanh", seeds=2, budget=Budget(steps=300),
+...                           seed=0)
 >>> result.min_width is None or result.min_width <= 32
 True
 
@@ -14,14 +14,14 @@ architecture) and the smallest w at which at least one of S seeds reaches a rela
 RMS error / RMS of the target) at or below the target is reported, with its total hidden neurons
 (width x depth). Architectures: ``shallow`` (one hidden layer of w) and ``deep`` (ceil(log2 n) hidden
 layers of w each: the depth of a binary product tree); a deep network of n = 2 has depth 1, so it is the
-shallow one (:func:`width_search` trains it once).
+shallow one.
 
 Widths are tried in buckets (1-8, 12-32, 48-64). One bucket trains, in a single batched run of
 :mod:`deepcheap.training`, every width, seed and learning rate of every task (n, domain) still
 unsolved; tasks of different n share a run with zero-padded inputs (exactly inert). The theorem
 (Appendix A) says exact Taylor matching needs 2^n units in one hidden layer and 4(n - 1) deep;
 at small n (2^n / 4(n - 1) <= 2 for n <= 5) a trained comparison cannot tell the two apart: the results
-are data, not evidence (:func:`compare_depths` counts the pairs where deep used fewer neurons). Besides
+are data, not evidence (claim C13 uses these searches; C12 uses :mod:`~deepcheap.flattening.depth_grid`). Besides
 the target the same runs give the minimal widths at looser targets for free.
 """
 
@@ -151,59 +151,6 @@ class WidthResult:
 
 def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
-
-
-def width_search(ns, architectures, activations, *, domains=DOMAINS, target: float = 0.01, seeds: int = 3,
-                 budget: Budget | None = None, seed: int, buckets=BUCKETS) -> list[WidthResult]:
-    """The trained-width experiment of claim C12 and ``deepcheap flatten product --train``: the product of n
-    inputs for every n, domain, architecture and activation. A deep network of n = 2 is the shallow one: it is
-    trained once, as shallow (pair them with :func:`compare_depths`)."""
-    results = []
-    for architecture in architectures:
-        tasks = [ProductTask(n, tuple(d)) for n in ns for d in domains if depth_for(n, architecture) > 1 or
-                 architecture == "shallow"]
-        for activation in activations:
-            if tasks:
-                results += minimal_widths(tasks, architecture, activation, target=target, seeds=seeds, budget=budget,
-                                          seed=seed, buckets=buckets)
-    return results
-
-
-@dataclass(frozen=True)
-class DepthComparison:
-    """Shallow against deep on the same task (activation, domain, n >= 3), in total hidden neurons: at one
-    target, how many pairs both reached it and how many of those the deep network did with fewer, equal or more."""
-
-    target: float | None  # None: no results
-    pairs: int
-    deep_fewer: int
-    equal: int
-    deep_more: int
-    shallow_only: int  # the shallow network reached the target, the deep one did not
-    deep_only: int
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def compare_depths(results, looser: float | None = None) -> DepthComparison:
-    """Pair the shallow and deep results (:class:`WidthResult` or their dicts) of each task with n >= 3 and
-    compare total hidden neurons at the results' own target, or at a ``looser`` one of :data:`LOOSER_TARGETS`."""
-    rows = [r if isinstance(r, dict) else r.to_dict() for r in results]
-    if looser is not None:
-        looser = float(check_choice("looser", looser, LOOSER_TARGETS))
-    grid = {(r["architecture"], r["activation"], tuple(r["domain"]), r["n"]): r for r in rows}
-
-    def neurons(r: dict) -> int | None:
-        return r["neurons"] if looser is None else r["neurons_at"][str(looser)]
-
-    found = [(neurons(r), neurons(grid[("deep", act, dom, n)])) for (arch, act, dom, n), r in grid.items()
-             if arch == "shallow" and grid.get(("deep", act, dom, n), {"depth": 1})["depth"] > 1]
-    both = [(s, d) for s, d in found if s is not None and d is not None]
-    target = looser if looser is not None else (rows[0]["target"] if rows else None)
-    return DepthComparison(target, len(both), sum(d < s for s, d in both), sum(d == s for s, d in both),
-                           sum(d > s for s, d in both), sum(s is not None and d is None for s, d in found),
-                           sum(s is None and d is not None for s, d in found))
 
 
 def minimal_widths(tasks, architecture: str, activation: str, *, target: float = 0.01, seeds: int = 3,
