@@ -54,26 +54,52 @@ def _common(result, claim):
         assert len({t.key for t in trials}) == len(trials)
 
 
-def test_c07_is_untested_and_says_what_would_test_it(records):
+def test_c07_verdict_comes_from_the_flattening_measurements(records):
     r = C07.result(records["C07"], small(C07))
     _common(r, C07)
-    assert r.verdict == "untested"
-    assert not measurements(r.checks)
-    assert "measurement that could fail" in r.untested
-    assert {c.role for c in r.checks} == {"identity", "construction"}
-    assert all(c.passed for c in r.checks)
+    measured = measurements(r.checks)
+    assert r.verdict == "holds with caveats"
+    assert sum(c.headline for c in measured) == 1 and all(c.predicted is not None for c in measured)
+    assert all(c.passed for c in measured if not c.caveat)
+    assert {c.name.split(":")[0] for c in measured if not c.passed} == {"AND trees at n = 16",
+                                                                        "balanced MAJ3 tree at n = 9"}
+    assert all(c.caveat for c in measured if not c.passed)
+    assert all(c.passed for c in r.checks if c.role != "measurement")
+    assert "sufficient-statistics half" in r.untested  # Theorem 2's half is still only identities
     m = r.metrics
     assert m["max_composition_error"] <= 1e-12
     assert m["max_information_error"] <= 1e-12
     assert m["chains_compressed"] >= 1
+    xor = {row["n"]: row for row in m["tree_families"]["xor"]}
+    assert xor[16]["flat"] == 2**16 - 1 and xor[16]["deep"] == 45
+    assert all(row["flat"] == 1 for row in m["tree_families"]["and"])
+    assert m["random_trees"]["16"]["trees"] == 20
     assert C07.result(_records(C07, small(C07)), small(C07)).metrics == m  # deterministic given the seed
 
 
-def test_c07_quick_and_full_share_trial_keys_but_not_parameters():
+def test_c07_verdict_follows_the_random_trees(records):
+    config = small(C07)
+
+    def cheap(count):  # the first `count` random 16-leaf trees made cheap to flatten (flat = deep)
+        out = copy.deepcopy(records["C07"])
+        trees = [t for rec in out if rec["trial"].startswith("tree-random-16") for t in rec["result"]["trees"]]
+        for t in trees[:count]:
+            t["flat"] = t["deep"]
+        return out
+
+    assert C07.result(cheap(10), config).verdict == "holds with caveats"  # 10 of 20 still >= 10x: fraction 0.5
+    failed = C07.result(cheap(11), config)
+    assert failed.verdict == "fails"
+    assert any("random trees" in f for f in failed.failures)
+
+
+def test_c07_quick_and_full_share_trial_keys_but_not_chain_parameters():
     quick = {t.key: t.fingerprint() for t in C07.trials(C07.QUICK)}
     full = {t.key: t.fingerprint() for t in C07.trials(C07.FULL)}
     assert set(quick) <= set(full)
-    assert all(quick[k] != full[k] for k in quick)  # full also tests minimality on every level
+    assert all(quick[k] != full[k] for k in quick if "/chain-" in k)  # full also tests minimality on every level
+    assert all(quick[k] == full[k] for k in quick if "/tree-" in k)  # full adds random trees, reuses quick's
+    assert sum("/tree-random-16" in k for k in full) > sum("/tree-random-16" in k for k in quick)
 
 
 def test_c07_minimality_on_every_level():
