@@ -13,6 +13,7 @@ import pytest
 from deepcheap.claims import VERDICTS, get
 from deepcheap.claims.base import trial_seed
 from deepcheap.claims.c08_distillation import MIN_INFORMATION_KEPT
+from deepcheap.claims.c09_fisher import FISHER_LEVEL, UNSUPERVISED, Y2_SEPARATION
 from deepcheap.claims.c09_renormalization import MIN_RATIO_TO_RANDOM
 from deepcheap.claims.checks import measurements
 from deepcheap.errors import InvalidArgumentError
@@ -23,7 +24,8 @@ SMALL = {
     "C08": {"dpi_channels": 40, "info_n": 128, "simulations": 300, "dense_n": (64, 128, 256), "fft_n": (256, 512, 1024),
             "fit_from_dense": 64, "fit_from_fft": 256, "timing_repeats": 1, "per_octave_sweep": (1, 4)},
     "C09": {"flow_L": 64, "flow_samples": 60, "flow_levels": 1, "ising_L": 8, "ising_samples": 100,
-            "counter_L": 2},
+            "counter_L": 2, "fisher_L": 32, "fisher_levels": 3, "fisher_draws": (2, 8), "perturbation_L": (8,),
+            "perturbation_n": 512},
 }
 
 
@@ -170,8 +172,22 @@ def test_c09_roles_and_numbers(records):
     r = C09.result(records["C09"], small(C09))
     _common(r, C09)
     measured = measurements(r.checks)
-    assert len(measured) == 2 and not any(c.caveat for c in measured)
-    assert [c.headline for c in measured] == [True, False]
+    fisher = [c for c in measured if "Fisher" in c.name]
+    assert len(measured) == 2 + 9 + 2 and len(fisher) == 9  # 2 exact Ising, 4 rules x (y0, y2), block's ordering,
+    # 2 Ising perturbation checks (L = 8)
+    assert [c.headline for c in measured] == [True] + [False] * 12
+    assert {c.caveat for c in fisher} == {False, True}
+    assert all(c.caveat == any(f"({u})" in c.name for u in UNSUPERVISED) for c in fisher)
+    assert all(c.passed for c in r.checks if c.role == "identity" and ("Fisher" in c.name or "RSMI" in c.name))
+    m = r.metrics["fisher"]
+    assert set(m) == {"block", "decimation", "random", "pca", "rsmi"}
+    assert max(r.metrics["fisher_dense_deviation"].values()) < 1e-10
+    ratios = r.metrics["fisher_ratios"]
+    assert ratios["decimation"]["y2"] == pytest.approx(m["decimation"]["diagonal"][FISHER_LEVEL][2]
+                                                       / m["block"]["diagonal"][FISHER_LEVEL][2])
+    assert ratios["pca"]["y2"] == pytest.approx(1.0) and ratios["rsmi"]["y0"] == pytest.approx(1.0)  # = block
+    assert any("do not support 'RG is not unsupervised learning'" in n for n in r.notes)
+    assert any(f.name == "fisher_retention" for f in r.figures)
     flow = r.metrics["flow"]
     assert abs(flow["y2"]["exact_exponents"][0] + 2) <= 0.05
     rows = r.metrics["counterexample"]
@@ -184,22 +200,77 @@ def test_c09_roles_and_numbers(records):
     assert lo <= bits["random"][1] <= hi
 
 
+def _c09_moved(records, ising=None, y2_factor=None, rules=None, ising_levels=None):
+    """C09 records with the exact Ising ratios set to ``ising`` x the prediction and, for ``rules``, F_22(rule) /
+    F_22(block) at the Fisher level set to ``y2_factor`` x the prediction and F_00(rule) to F_00(block) (None:
+    unchanged; on the small lattice decimation and random lose more than 2x of y0's information by level 3). The
+    Ising perturbation records are dropped unless ``ising_levels`` = (relevant majority, irrelevant majority,
+    irrelevant random) fractions of level 0's 0.5 bits kept at level 1."""
+    out = copy.deepcopy(records)
+    if ising_levels is None:
+        out = [rec for rec in out if rec["params"]["kind"] != "perturbations"]
+    for rec in (r for r in out if r["params"]["kind"] == "perturbations"):
+        scores = rec["result"]["scores"]
+        for rules_ in scores.values():
+            for rows in rules_.values():
+                rows[0]["bits"] = 0.5
+        for (p, rule), kept in zip([("relevant", "majority"), ("irrelevant", "majority"), ("irrelevant", "random")],
+                                   ising_levels, strict=True):
+            scores[p][rule][1]["bits"] = 0.5 * kept
+    fisher = {rec["trial"][len("fisher-"):]: rec["result"] for rec in out if rec["params"]["kind"] == "fisher"}
+    for rec in out:
+        if rec["trial"] == "ising-exact" and ising is not None:
+            bits = rec["result"]["bits"]
+            bits["majority"][1] = bits["decimation"][1] = ising * MIN_RATIO_TO_RANDOM * bits["random"][1]
+    if y2_factor is not None:
+        block = fisher["block"]["diagonal"][FISHER_LEVEL]
+        for rule in [r for r in fisher if r != "block"]:
+            fisher[rule]["diagonal"][FISHER_LEVEL][0] = block[0]
+        for rule in rules or [r for r in fisher if r != "block"]:
+            fisher[rule]["diagonal"][FISHER_LEVEL][2] = y2_factor * Y2_SEPARATION * block[2]
+    return out
+
+
 def test_c09_verdict_follows_the_exact_information(records):
     config = small(C09)
     base = C09.result(records["C09"], config)
-
-    def moved(factor):
-        out = copy.deepcopy(records["C09"])
-        for rec in out:
-            if rec["trial"] == "ising-exact":
-                bits = rec["result"]["bits"]
-                bits["majority"][1] = bits["decimation"][1] = factor * MIN_RATIO_TO_RANDOM * bits["random"][1]
-        return out
-
-    assert C09.result(moved(1.01), config).verdict == "holds"
-    assert C09.result(moved(0.99), config).verdict == "fails"
-    expected = "holds" if min(base.metrics["ratio_to_random"].values()) >= MIN_RATIO_TO_RANDOM else "fails"
+    assert C09.result(_c09_moved(records["C09"], 1.01, 1.01), config).verdict == "holds"
+    assert C09.result(_c09_moved(records["C09"], 0.99, 1.01), config).verdict == "fails"
+    fisher_ok = all(r["y2"] >= Y2_SEPARATION and 0.5 <= r["y0"] <= 2 for r in base.metrics["fisher_ratios"].values())
+    expected = "holds" if min(base.metrics["ratio_to_random"].values()) >= MIN_RATIO_TO_RANDOM and fisher_ok \
+        else "fails"
     assert base.verdict == expected
+
+
+def test_c09_verdict_follows_the_fisher_separation(records):
+    config = small(C09)
+    geometric = ["decimation", "random"]
+    assert C09.result(_c09_moved(records["C09"], 1.01, 1.01), config).verdict == "holds"
+    caveated = C09.result(_c09_moved(records["C09"], 1.01, 1.01, geometric), config)  # pca, rsmi stay = block
+    assert caveated.verdict == "holds with caveats"
+    assert all("(pca)" in c or "(rsmi)" in c for c in caveated.caveats)
+    failed = C09.result(_c09_moved(records["C09"], 1.01, 0.99, ["decimation"]), config)
+    assert failed.verdict == "fails"
+    assert any("F_22(decimation)" in f for f in failed.failures)
+    unordered = _c09_moved(records["C09"], 1.01, 1.01)
+    for rec in unordered:
+        if rec["trial"] == "fisher-block":
+            rec["result"]["exponents"][0] = [0.0, -3.0, -2.0]  # y1 below y2 at level 1
+    assert C09.result(unordered, config).verdict == "fails"
+
+
+def test_c09_verdict_follows_the_ising_perturbations(records):
+    config = small(C09)
+    held = C09.result(_c09_moved(records["C09"], 1.01, 1.01, ising_levels=(0.9, 0.0, 0.5)), config)
+    assert held.verdict == "holds"
+    names = [c.name for c in measurements(held.checks) if c.name.startswith("Ising L = 8")]
+    assert len(names) == 2 and "ising_perturbations" in held.metrics
+    assert any(f.name == "ising_perturbations" for f in held.figures)
+    slow = C09.result(_c09_moved(records["C09"], 1.01, 1.01, ising_levels=(0.5, 0.5, 0.5)), config)
+    assert slow.verdict == "fails" and len(slow.failures) == 2  # neither faster than relevant nor than random
+    random_first = C09.result(_c09_moved(records["C09"], 1.01, 1.01, ising_levels=(0.9, 0.2, 0.1)), config)
+    assert random_first.verdict == "fails" and len(random_first.failures) == 1
+    assert not next(c for c in random_first.checks if "random spins minus majority" in c.name).passed
 
 
 def test_c09_refuses_an_exact_lattice_without_coarse_levels():
