@@ -89,7 +89,7 @@ class Config:
     sizes: tuple[int, ...] = (8, 16)  # lattice sides L
     train_sizes: tuple[int, ...] = (30, 100, 300, 1000, 3000)  # training configurations per class (nested)
     seeds: int = 3  # replicates per (L, model): data, initialisation and batches
-    local_seeds: int = 1  # ... for the locally connected network (48 us per configuration and step at L = 16)
+    local_seeds: int = 3  # ... for the locally connected network (48 us per configuration and step at L = 16)
     test_per_class: int = 2000
     val_fraction: float = 0.25  # validation configurations per class = this x the training size (at least 10)
     beta: float = 1 / 3  # mean inverse temperature of the two classes (T = 3)
