@@ -52,7 +52,8 @@ def perturbation_summary(records: list[dict]) -> dict | None:
     if not results:
         return None
     out = summarize_perturbations(results)
-    out["sizes"] = {str(L): v for L, v in out["sizes"].items()}  # JSON keys
+    # JSON keys; wall-clock seconds stay in the trial records (metrics are deterministic given the seed)
+    out["sizes"] = {str(L): {k: v for k, v in s.items() if k != "seconds"} for L, s in out["sizes"].items()}
     return out
 
 
