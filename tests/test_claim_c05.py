@@ -161,8 +161,8 @@ def test_trials_are_complete_and_only_seed_zero_runs_the_budget_control():
     assert not any(t.params.get("budget_control") for t in quick if t.params.get("model") == "local")
 
 
-TINY = {"sizes": (8,), "train_sizes": (30, 100), "seeds": 1, "widths": (4,), "test_per_class": 200, "max_epochs": 40,
-        "control_train": 200, "control_test": 200}
+TINY = {"sizes": (8,), "train_sizes": (30, 100), "seeds": 1, "local_seeds": 1, "widths": (4,),
+        "test_per_class": 200, "max_epochs": 40, "control_train": 200, "control_test": 200}
 
 
 def test_a_tiny_real_run_has_its_constructions_and_touches_no_global_generator():
