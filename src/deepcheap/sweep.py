@@ -31,11 +31,9 @@ appends its key there (one line, from whichever process ran it): a check that re
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -43,6 +41,7 @@ from pathlib import Path
 
 from deepcheap.claims import Claim, ClaimResult, Trial, config_dict, get_claim, trial_seed
 from deepcheap.errors import InvalidArgumentError
+from deepcheap.threads import torch_threads
 
 TRACE_ENV = "DEEPCHEAP_TRACE_TRIALS"
 TRIAL_THREADS = 1
@@ -51,32 +50,12 @@ TRIAL_THREADS = 1
 def execute_trial(claim_id: str, trial_id: str, params: dict, seed: int) -> dict:
     """Run one trial (module-level, so it pickles for process and Dask workers)."""
     _trace(f"{claim_id}/{trial_id}")
-    with _torch_threads(TRIAL_THREADS):
+    with torch_threads(TRIAL_THREADS):
         start = time.perf_counter()
         result = get_claim(claim_id).run_trial(params, seed)
         seconds = round(time.perf_counter() - start, 4)
     return {"claim": claim_id, "trial": trial_id, "params": params, "seed": seed, "result": result,
             "seconds": seconds}
-
-
-@contextlib.contextmanager
-def _torch_threads(n: int):
-    """Run with ``n`` torch and numba threads; the previous counts are restored only on the main thread.
-
-    (A Dask worker runs tasks on pool threads that share one torch setting: it is left at ``n``.)
-    """
-    import numba
-    import torch
-
-    previous, previous_numba = torch.get_num_threads(), numba.get_num_threads()
-    torch.set_num_threads(n)
-    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
-    try:
-        yield
-    finally:
-        if threading.current_thread() is threading.main_thread():
-            torch.set_num_threads(previous)
-            numba.set_num_threads(previous_numba)
 
 
 def _trace(key: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -17,6 +16,7 @@ from deepcheap.distillation.model import GaussianHierarchy, circulant_matrix, wi
 from deepcheap.errors import check_choice, check_int_range
 from deepcheap.fits import loglog_slope
 from deepcheap.seeds import derive_seed
+from deepcheap.threads import torch_threads
 
 STAGE_METHODS = {
     "map-making": ("dense", "fft"),
@@ -80,15 +80,6 @@ def stage_job(stage: str, method: str, n: int, *, seed: int, per_octave: int = 4
     return lambda: fit_data(d, h, iterations=1)
 
 
-@contextlib.contextmanager
-def _one_thread():
-    """Run torch's dense kernels on one thread (threads fighting for shared cores make timings chaotic)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def time_stage(stage: str, method: str, n: int, *, seed: int, per_octave: int = 4, repeats: int = 3,
@@ -96,7 +87,7 @@ def time_stage(stage: str, method: str, n: int, *, seed: int, per_octave: int = 
     """Seconds per call of :func:`stage_job` (one thread): the best of ``repeats`` batches, each >= 5 ms."""
     repeats = check_int_range("repeats", repeats, 1)
     job = stage_job(stage, method, n, seed=seed, per_octave=per_octave, model=model)
-    with _one_thread():
+    with torch_threads(1):
         start = time.perf_counter()
         job()
         loops = max(1, math.ceil(MIN_BATCH_SECONDS / max(time.perf_counter() - start, 1e-7)))

@@ -39,13 +39,12 @@ stopping (train / validation / test = chains 1/2, 1/4, 1/4 of each ensemble, so 
 the test set: accuracy and the information lower bound max(0, 1 - CE / ln 2) bits. The CNN's logit is
 sum_sites f(3 x 3 patch) / side^2, a linear function of the histogram of the 512 patch patterns, so it is
 trained on those histograms (the same function and parameters; an epoch at L = 32 took ~3 ms instead of ~1.3 s,
-on one torch thread, :func:`single_thread`); test scores use the CNN's own forward pass. Sampling:
+on one torch thread, :func:`~deepcheap.threads.torch_threads`); test scores use the CNN's own forward pass. Sampling:
 :mod:`deepcheap.physics.nnn_wolff` for every ensemble (Metropolis needs ~L^2.17 sweeps per independent sample).
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
 import time
@@ -63,6 +62,7 @@ from deepcheap.physics.nnn_wolff import sample_wolff
 from deepcheap.renormalization.blockspins import COARSE_GRAININGS, block_spins
 from deepcheap.seeds import derive_seed, torch_generator
 from deepcheap.spin_classifiers import make_classifier, predict_log_odds
+from deepcheap.threads import torch_threads
 
 PERTURBATIONS = ("relevant", "irrelevant", "irrelevant_binder")
 IRRELEVANT = ("irrelevant", "irrelevant_binder")
@@ -203,23 +203,14 @@ def histogram_logits(model, hist: torch.Tensor) -> torch.Tensor:
     return hist @ per_pattern + model.head_bias
 
 
-@contextlib.contextmanager
-def single_thread():
-    """torch on one thread inside the block (restored after): the histogram model's steps take ~1 ms, and with two
-    threads on a shared 2-core machine each took ~40 ms (threads waiting on each other), measured."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def train_cnn(h_train, y_train, h_val, y_val, side: int, cfg: PerturbationConfig, *, seed: int):
     """A ``make_classifier("cnn", side)`` trained on patch histograms with Adam and early stopping on the
     validation loss (patience, best state), as :func:`~deepcheap.spin_classifiers.train_classifier`. Returns
-    (model, best validation loss, best epoch, epochs run). Runs on one torch thread (:func:`single_thread`)."""
-    with single_thread():
+    (model, best validation loss, best epoch, epochs run). Runs on one torch thread
+    (:func:`~deepcheap.threads.torch_threads`)."""
+    with torch_threads(1):
         return _train_cnn(h_train, y_train, h_val, y_val, side, cfg, seed)
 
 
@@ -257,7 +248,7 @@ def _train_cnn(h_train, y_train, h_val, y_val, side, cfg, seed):
 
 def score_test_set(model, configs, labels) -> dict:
     """Test accuracy, cross-entropy (nats) and information lower bound max(0, 1 - CE / ln 2) from the CNN's forward."""
-    with single_thread():
+    with torch_threads(1):
         u = predict_log_odds(model, configs)
     y = np.asarray(labels, dtype=np.float64)
     ce = float(np.mean(np.logaddexp(0.0, u) - y * u))
