@@ -15,10 +15,8 @@ from deepcheap.physics.nnn_wolff import bond_probabilities, sample_wolff
 from deepcheap.renormalization.perturbations import (
     COARSE_GRAININGS,
     COMPARISON_LEVEL,
-    FULL,
     MARGIN,
     PERTURBATIONS,
-    QUICK,
     PerturbationConfig,
     _coarse,
     binder_cumulant,
@@ -74,7 +72,7 @@ def test_histogram_form_is_the_cnn():
 
 def test_coarse_graining_shapes():
     cfg = PerturbationConfig(L=16, n=64, chains=8)
-    assert cfg.levels == 2 and QUICK.levels == 2 and [c.levels for c in FULL] == [3, 4]
+    assert cfg.levels == 2 and [PerturbationConfig(L=L, n=64, chains=8).levels for L in (16, 32, 64)] == [2, 3, 4]
     x = sample_wolff(16, 0.44, 0.0, 8, seed=1, chains=8).configs
     for rule in COARSE_GRAININGS:
         levels = _coarse(x, rule, cfg, seed=4)

@@ -292,18 +292,32 @@ def train_classifier(model: SpinClassifier, x_train, y_train, x_val, y_val, *, s
     if xs.shape[0] == 0 or xv.shape[0] == 0:
         raise InvalidArgumentError(f"training needs at least one training and one validation configuration; got "
                                    f"{xs.shape[0]} and {xv.shape[0]} (generate more samples or change the split).")
+    return fit_logits(model, _own_logit, xs, ys, xv, yv, seed=seed, lr=lr, max_epochs=max_epochs, batch=batch,
+                      patience=patience, device=device)
+
+
+def _own_logit(model: SpinClassifier, x: torch.Tensor) -> torch.Tensor:
+    return model.logit(x)
+
+
+def fit_logits(model: torch.nn.Module, logits, x_train, y_train, x_val, y_val, *, seed: int, lr: float,
+               max_epochs: int, batch: int, patience: int, device="cpu") -> TrainResult:
+    """The loop of :func:`train_classifier` for any inputs: ``logits(model, x)`` maps a batch of rows of x to logits
+    (e.g. a CNN's logits from its patch histograms). Adam, mini-batches of ``batch`` rows in an order drawn from
+    ``derive_seed(seed, "batches")``, early stopping after ``patience`` epochs without a lower validation loss, best
+    state restored; labels 0/1."""
     lr = check_positive("lr", lr)
     max_epochs = check_int_range("max_epochs", max_epochs, 1)
     batch = check_int_range("batch", batch, 1)
     patience = check_int_range("patience", patience, 1)
     model.to(device=device, dtype=_DTYPE)
-    xs, ys, xv, yv = (t.to(device=device, dtype=_DTYPE) for t in (xs, ys, xv, yv))
+    xs, ys, xv, yv = (torch.as_tensor(t).to(device=device, dtype=_DTYPE) for t in (x_train, y_train, x_val, y_val))
     g = torch_generator(derive_seed(seed, "batches"))
     opt = torch.optim.Adam(model.parameters(), lr=lr)
 
     def val_loss() -> float:
         with torch.no_grad():
-            return float(F.binary_cross_entropy_with_logits(model.logit(xv), yv))
+            return float(F.binary_cross_entropy_with_logits(logits(model, xv), yv))
 
     best, best_state, best_epoch, since, steps, epoch = val_loss(), copy.deepcopy(model.state_dict()), 0, 0, 0, 0
     n = xs.shape[0]
@@ -311,7 +325,7 @@ def train_classifier(model: SpinClassifier, x_train, y_train, x_val, y_val, *, s
         order = torch.randperm(n, generator=g).to(device)
         for start in range(0, n, batch):
             idx = order[start:start + batch]
-            loss = F.binary_cross_entropy_with_logits(model.logit(xs[idx]), ys[idx])
+            loss = F.binary_cross_entropy_with_logits(logits(model, xs[idx]), ys[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
