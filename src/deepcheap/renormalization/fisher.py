@@ -68,7 +68,7 @@ from deepcheap.errors import (
     check_int_range,
     check_memory,
 )
-from deepcheap.renormalization.flow import GaussianField, coarse_side, lattice_k2
+from deepcheap.renormalization.flow import GaussianField, alias_sum, coarse_side, lattice_k2
 from deepcheap.renormalization.unsupervised import LearnedFilter, filter_cosine, pca_filter, rsmi_filter
 from deepcheap.seeds import derive_seed, numpy_generator
 
@@ -146,10 +146,7 @@ def filter_spectrum(spectra: np.ndarray, weights: np.ndarray) -> np.ndarray:
     Linear in S: apply it to P for the coarse spectrum and to d_i P for its derivatives.
     """
     spectra = np.asarray(spectra, dtype=float)
-    L, b = spectra.shape[-1], np.shape(weights)[0]
-    M = coarse_side(L, b)
-    full = spectra * filter_window(L, weights)
-    return full.reshape(*spectra.shape[:-2], b, M, b, M).sum(axis=(-4, -2)) / b**2
+    return alias_sum(spectra * filter_window(spectra.shape[-1], weights), np.shape(weights)[0])
 
 
 def filters_fisher(field: GaussianField, filters: Sequence[np.ndarray]) -> list[np.ndarray]:

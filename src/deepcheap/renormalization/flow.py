@@ -98,9 +98,14 @@ def coarse_spectrum(field: GaussianField, b: int) -> np.ndarray:
 
     P'(K) = b^-2 sum_{m in Z_b^2} |W(k_m)|^2 P(k_m), k_m = (K + 2 pi m) / b (aliases of K).
     """
-    m = coarse_side(field.L, b)
-    full = field.spectrum() * block_window(field.L, b)
-    return full.reshape(b, m, b, m).sum(axis=(0, 2)) / b**2
+    return alias_sum(field.spectrum() * block_window(field.L, b), b)
+
+
+def alias_sum(full: np.ndarray, b: int) -> np.ndarray:
+    """b^-2 sum over the b^2 aliases k_m = (K + 2 pi m) / b of each coarse momentum K: arrays (..., L, L) of
+    |W(k)|^2 S(k) on the fine grid -> (..., L / b, L / b)."""
+    m = coarse_side(full.shape[-1], b)
+    return full.reshape(*full.shape[:-2], b, m, b, m).sum(axis=(-4, -2)) / b**2
 
 
 def sample_spectrum(fields: np.ndarray) -> np.ndarray:
