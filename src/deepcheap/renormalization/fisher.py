@@ -69,7 +69,7 @@ from deepcheap.errors import (
     check_memory,
 )
 from deepcheap.renormalization.flow import GaussianField, alias_sum, coarse_side, lattice_k2
-from deepcheap.renormalization.unsupervised import LearnedFilter, filter_cosine, pca_filter, rsmi_filter
+from deepcheap.renormalization.unsupervised import LearnedFilter, correlation, filter_cosine, pca_filter, rsmi_filter
 from deepcheap.seeds import derive_seed, numpy_generator
 
 RULES = ("block", "decimation", "random", "pca", "rsmi")
@@ -191,8 +191,7 @@ def dense_fisher(cov: np.ndarray, derivatives: Sequence[np.ndarray]) -> np.ndarr
 
 def _covariances(field: GaussianField) -> np.ndarray:
     """C(r) and d_i C(r), the inverse DFTs of P and d_i P, shape (4, L, L)."""
-    spectra = np.concatenate([field.spectrum()[None], spectrum_derivatives(field)])
-    return np.fft.ifft2(spectra, axes=(-2, -1)).real
+    return correlation(np.concatenate([field.spectrum()[None], spectrum_derivatives(field)]))
 
 
 def random_sites_fisher(field: GaussianField, count: int, seed: int,
